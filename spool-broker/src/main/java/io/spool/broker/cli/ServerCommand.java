@@ -1,0 +1,96 @@
+package io.spool.broker.cli;
+
+import io.spool.broker.Broker;
+import io.spool.broker.BrokerConfig;
+import io.spool.broker.ListenException;
+import io.spool.broker.Version;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code spool server}: runs the broker in the foreground until SIGTERM or SIGINT, then stops it
+ * gracefully and exits 0. The flags are a contract scripts rely on.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, description = "Run the broker in the foreground.")
+final class ServerCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger("io.spool.broker.Server");
+
+    @Option(names = "--amqp-port", defaultValue = "5672", description = "AMQP port (0 picks a free one). Default: ${DEFAULT-VALUE}")
+    int amqpPort;
+
+    @Option(names = "--http-port", defaultValue = "15672",
+            description = "Management HTTP port (0 picks a free one, -1 turns it off). Default: ${DEFAULT-VALUE}")
+    int httpPort;
+
+    @Option(names = "--data-dir", defaultValue = "./data", description = "Where durable state lives. Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on. Default: ${DEFAULT-VALUE}")
+    String bind;
+
+    @Option(names = "--config", description = "A properties file of settings (same names as the flags).")
+    Path config;
+
+    @Option(names = "--frame-max", defaultValue = "131072", description = "Largest frame offered to clients, bytes. Default: ${DEFAULT-VALUE}")
+    int frameMax;
+
+    @Option(names = "--channel-max", defaultValue = "2047", description = "Most channels per connection. Default: ${DEFAULT-VALUE}")
+    int channelMax;
+
+    @Option(names = "--heartbeat", defaultValue = "60", description = "Heartbeat interval offered, seconds (0: none). Default: ${DEFAULT-VALUE}")
+    int heartbeat;
+
+    @Option(names = "--max-message-size", defaultValue = "16777216", description = "Largest message body accepted, bytes. Default: ${DEFAULT-VALUE}")
+    long maxMessageSize;
+
+    @Option(names = "--memory-high-watermark", defaultValue = "0",
+            description = "Bytes of queued messages that block publishers (0: 40% of the heap). Default: ${DEFAULT-VALUE}")
+    long memoryHighWatermark;
+
+    @Option(names = "--max-connections", defaultValue = "0", description = "Most client connections (0: no limit). Default: ${DEFAULT-VALUE}")
+    int maxConnections;
+
+    @Option(names = "--io-threads", defaultValue = "0", description = "Network event loop threads (0: one per core). Default: ${DEFAULT-VALUE}")
+    int ioThreads;
+
+    @Override
+    public Integer call() throws Exception {
+        BrokerConfig cfg;
+        try {
+            cfg = BrokerConfig.builder()
+                    .bind(bind).amqpPort(amqpPort).httpPort(httpPort).dataDir(dataDir)
+                    .frameMax(frameMax).channelMax(channelMax).heartbeatSeconds(heartbeat)
+                    .maxMessageSize(maxMessageSize).memoryHighWatermark(memoryHighWatermark)
+                    .maxConnections(maxConnections).ioThreads(ioThreads)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            System.err.println("spool: " + e.getMessage());
+            return 2;
+        }
+        Files.createDirectories(cfg.dataDir());
+        Broker broker = new Broker(cfg);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try {
+            broker.start();
+        } catch (ListenException e) {
+            System.err.println("spool: " + e.getMessage());
+            return 1;
+        }
+        log.info("Spool {} ready: {} (management {}, data in {})", Version.VERSION, broker.amqpUri(),
+                broker.httpUri() == null ? "off" : broker.httpUri(), cfg.dataDir().toAbsolutePath().normalize());
+        stop.await();
+        log.info("received stop signal");
+        broker.stop();
+        return 0;
+    }
+}

@@ -1,0 +1,127 @@
+package io.spool.broker.model;
+
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An exchange: takes a message and a routing key and names the destinations bound to it that
+ * match. Each type keeps its bindings in a structure that suits its matching.
+ *
+ * <p>Threads: {@link #route} runs on any publishing thread without locks, against structures
+ * that bindings replace copy-on-write. Bindings are added and removed only under the owning
+ * {@link VirtualHost}'s topology lock, which also guards the binding sets here.
+ */
+public abstract sealed class Exchange implements Destination
+        permits DirectExchange, FanoutExchange, TopicExchange, HeadersExchange {
+
+    private final String name;
+    private final boolean durable;
+    private final boolean autoDelete;
+    private final boolean internal;
+    private final Map<String, Object> arguments;
+    private final Set<Binding> outbound = new LinkedHashSet<>();
+    private final Set<Binding> inbound = new LinkedHashSet<>();
+    private volatile boolean deleted;
+
+    protected Exchange(String name, boolean durable, boolean autoDelete, boolean internal,
+                       Map<String, Object> arguments) {
+        this.name = name;
+        this.durable = durable;
+        this.autoDelete = autoDelete;
+        this.internal = internal;
+        this.arguments = arguments == null ? Map.of() : Collections.unmodifiableMap(arguments);
+    }
+
+    /** Creates an exchange of the named type, or null if the type is unknown. */
+    public static Exchange create(String type, String name, boolean durable, boolean autoDelete,
+                                  boolean internal, Map<String, Object> arguments) {
+        return switch (type) {
+            case DirectExchange.TYPE -> new DirectExchange(name, durable, autoDelete, internal, arguments);
+            case FanoutExchange.TYPE -> new FanoutExchange(name, durable, autoDelete, internal, arguments);
+            case TopicExchange.TYPE -> new TopicExchange(name, durable, autoDelete, internal, arguments);
+            case HeadersExchange.TYPE -> new HeadersExchange(name, durable, autoDelete, internal, arguments);
+            default -> null;
+        };
+    }
+
+    public static boolean knownType(String type) {
+        return switch (type) {
+            case DirectExchange.TYPE, FanoutExchange.TYPE, TopicExchange.TYPE, HeadersExchange.TYPE -> true;
+            default -> false;
+        };
+    }
+
+    /** Adds the destinations of bindings matching this message to {@code out}; duplicates allowed. */
+    public abstract void route(Message message, String routingKey, List<Destination> out);
+
+    /** Makes a binding take part in routing. Called under the topology lock. */
+    protected abstract void addRoute(Binding binding);
+
+    /** Stops a binding taking part in routing. Called under the topology lock. */
+    protected abstract void removeRoute(Binding binding);
+
+    public abstract String type();
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String kindName() {
+        return "exchange";
+    }
+
+    public boolean durable() {
+        return durable;
+    }
+
+    public boolean autoDelete() {
+        return autoDelete;
+    }
+
+    public boolean internal() {
+        return internal;
+    }
+
+    public Map<String, Object> arguments() {
+        return arguments;
+    }
+
+    /** The name in the {@code alternate-exchange} argument, or null. */
+    public String alternateExchange() {
+        Object ae = arguments.get("alternate-exchange");
+        return ae == null ? null : ae.toString();
+    }
+
+    public boolean deleted() {
+        return deleted;
+    }
+
+    void markDeleted() {
+        deleted = true;
+    }
+
+    /** Bindings with this exchange as source. Guarded by the topology lock. */
+    Set<Binding> outbound() {
+        return outbound;
+    }
+
+    /** Bindings with this exchange as destination. Guarded by the topology lock. */
+    Set<Binding> inbound() {
+        return inbound;
+    }
+
+    /** True for the default exchange and the {@code amq.*} exchanges every virtual host has. */
+    public boolean builtIn() {
+        return name.isEmpty() || name.startsWith("amq.");
+    }
+
+    @Override
+    public String toString() {
+        return "exchange '" + name + "'";
+    }
+}

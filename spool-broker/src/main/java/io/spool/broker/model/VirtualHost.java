@@ -1,0 +1,527 @@
+package io.spool.broker.model;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A virtual host: a namespace of exchanges, queues and the bindings between them, and the
+ * routing of published messages through them.
+ *
+ * <p>Threads: lookups and {@link #route} are lock-free and run on any thread. Every change of
+ * topology (declare, delete, bind, unbind) takes the topology lock, which may then take one
+ * queue's lock; never the reverse.
+ */
+public final class VirtualHost {
+
+    public static final String DIRECT_REPLY_TO = "amq.rabbitmq.reply-to";
+    private static final String DIRECT_REPLY_PREFIX = DIRECT_REPLY_TO + ".";
+
+    /** Queue arguments that must match when a queue is declared again, as RabbitMQ checks them. */
+    private static final List<String> EQUIVALENT_QUEUE_ARGS = List.of(
+            "x-expires", "x-message-ttl", "x-dead-letter-exchange", "x-dead-letter-routing-key",
+            "x-max-length", "x-max-length-bytes", "x-max-priority", "x-overflow", "x-queue-mode",
+            "x-single-active-consumer");
+
+    private final String name;
+    private final MessageMemory memory;
+    private final Object topology = new Object();
+    private final ConcurrentHashMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Queue> queues = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Consumer> directReplies = new ConcurrentHashMap<>();
+    private final DirectExchange defaultExchange;
+
+    public VirtualHost(String name, MessageMemory memory) {
+        this.name = name;
+        this.memory = memory;
+        defaultExchange = new DirectExchange("", true, false, false, Map.of());
+        exchanges.put("", defaultExchange);
+        builtIn("amq.direct", DirectExchange.TYPE, false);
+        builtIn("amq.fanout", FanoutExchange.TYPE, false);
+        builtIn("amq.topic", TopicExchange.TYPE, false);
+        builtIn("amq.headers", HeadersExchange.TYPE, false);
+        builtIn("amq.match", HeadersExchange.TYPE, false);
+        builtIn("amq.rabbitmq.trace", TopicExchange.TYPE, true);
+    }
+
+    private void builtIn(String exchangeName, String type, boolean internal) {
+        exchanges.put(exchangeName, Exchange.create(type, exchangeName, true, false, internal, Map.of()));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public MessageMemory memory() {
+        return memory;
+    }
+
+    // ---- lookups ----
+
+    public Exchange exchange(String exchangeName) {
+        return exchanges.get(exchangeName);
+    }
+
+    public Queue queue(String queueName) {
+        return queues.get(queueName);
+    }
+
+    public Collection<Exchange> exchanges() {
+        return exchanges.values();
+    }
+
+    public Collection<Queue> queues() {
+        return queues.values();
+    }
+
+    public Exchange requireExchange(String exchangeName) {
+        Exchange x = exchanges.get(exchangeName);
+        if (x == null) {
+            throw BrokerException.of(ErrorKind.NOT_FOUND, "no exchange '%s' in vhost '%s'", exchangeName, name);
+        }
+        return x;
+    }
+
+    public Queue requireQueue(String queueName) {
+        Queue q = queues.get(queueName);
+        if (q == null) {
+            throw BrokerException.of(ErrorKind.NOT_FOUND, "no queue '%s' in vhost '%s'", queueName, name);
+        }
+        return q;
+    }
+
+    /** All bindings, in no particular order (for listings). */
+    public List<Binding> bindings() {
+        synchronized (topology) {
+            List<Binding> all = new ArrayList<>();
+            for (Exchange x : exchanges.values()) {
+                all.addAll(x.outbound());
+            }
+            return all;
+        }
+    }
+
+    // ---- exchanges ----
+
+    /** Declares an exchange, or checks that an existing one matches; returns it. */
+    public Exchange declareExchange(String exchangeName, String type, boolean durable, boolean autoDelete,
+                                    boolean internal, Map<String, Object> arguments) {
+        if (!Exchange.knownType(type)) {
+            throw BrokerException.of(ErrorKind.PRECONDITION_FAILED, "unknown exchange type '%s'", type);
+        }
+        if (exchangeName.isEmpty()) {
+            throw new BrokerException(ErrorKind.ACCESS_REFUSED, "operation not permitted on the default exchange");
+        }
+        synchronized (topology) {
+            Exchange existing = exchanges.get(exchangeName);
+            if (existing != null) {
+                checkEquivalent(existing, type, durable, autoDelete, internal, arguments);
+                return existing;
+            }
+            if (exchangeName.startsWith("amq.")) {
+                throw BrokerException.of(ErrorKind.ACCESS_REFUSED,
+                        "exchange name '%s' contains reserved prefix 'amq.*'", exchangeName);
+            }
+            Object ae = arguments == null ? null : arguments.get("alternate-exchange");
+            if (ae != null && !(ae instanceof String)) {
+                throw BrokerException.of(ErrorKind.PRECONDITION_FAILED,
+                        "invalid type '%s' for arg 'alternate-exchange' in exchange '%s' in vhost '%s'",
+                        FieldTable.typeName(ae), exchangeName, name);
+            }
+            Exchange x = Exchange.create(type, exchangeName, durable, autoDelete, internal,
+                    arguments == null ? Map.of() : new LinkedHashMap<>(arguments));
+            exchanges.put(exchangeName, x);
+            return x;
+        }
+    }
+
+    private void checkEquivalent(Exchange x, String type, boolean durable, boolean autoDelete, boolean internal,
+                                 Map<String, Object> arguments) {
+        String what = "exchange '" + x.name() + "' in vhost '" + name + "'";
+        if (!x.type().equals(type)) {
+            throw inequivalent("type", what, type, x.type());
+        }
+        if (x.durable() != durable) {
+            throw inequivalent("durable", what, durable, x.durable());
+        }
+        if (x.autoDelete() != autoDelete) {
+            throw inequivalent("auto_delete", what, autoDelete, x.autoDelete());
+        }
+        if (x.internal() != internal) {
+            throw inequivalent("internal", what, internal, x.internal());
+        }
+        checkArgEquivalent("alternate-exchange", what, arguments, x.arguments());
+    }
+
+    private static BrokerException inequivalent(String field, String what, Object received, Object current) {
+        return BrokerException.of(ErrorKind.PRECONDITION_FAILED,
+                "inequivalent arg '%s' for %s: received '%s' but current is '%s'", field, what, received, current);
+    }
+
+    private static void checkArgEquivalent(String key, String what, Map<String, Object> received,
+                                           Map<String, Object> current) {
+        Object r = received == null ? null : received.get(key);
+        Object c = current.get(key);
+        if (sameArgument(r, c)) {
+            return;
+        }
+        String receivedText;
+        String currentText;
+        if (r != null && c != null) {
+            receivedText = "'" + r + "'";
+            currentText = "'" + c + "'";
+        } else {
+            receivedText = r == null ? "none" : "the value '" + r + "' of type '" + FieldTable.typeName(r) + "'";
+            currentText = c == null ? "none" : "the value '" + c + "' of type '" + FieldTable.typeName(c) + "'";
+        }
+        throw BrokerException.of(ErrorKind.PRECONDITION_FAILED,
+                "inequivalent arg '%s' for %s: received %s but current is %s", key, what, receivedText, currentText);
+    }
+
+    /** Integers of any width compare by value, as RabbitMQ compares argument types by class. */
+    private static boolean sameArgument(Object a, Object b) {
+        return FieldValues.equivalent(a, b);
+    }
+
+    /**
+     * Deletes an exchange and its bindings. Deleting one that does not exist is not an error.
+     */
+    public void deleteExchange(String exchangeName, boolean ifUnused) {
+        synchronized (topology) {
+            if (exchangeName.isEmpty()) {
+                throw new BrokerException(ErrorKind.ACCESS_REFUSED, "operation not permitted on the default exchange");
+            }
+            if (exchangeName.startsWith("amq.")) {
+                throw BrokerException.of(ErrorKind.ACCESS_REFUSED,
+                        "deletion of system exchange '%s' in vhost '%s' not allowed", exchangeName, name);
+            }
+            Exchange x = exchanges.get(exchangeName);
+            if (x == null) {
+                return;
+            }
+            if (ifUnused && !x.outbound().isEmpty()) {
+                throw BrokerException.of(ErrorKind.PRECONDITION_FAILED,
+                        "exchange '%s' in vhost '%s' in use", exchangeName, name);
+            }
+            removeExchangeLocked(x);
+        }
+    }
+
+    private void removeExchangeLocked(Exchange x) {
+        exchanges.remove(x.name(), x);
+        x.markDeleted();
+        for (Binding b : List.copyOf(x.outbound())) {
+            removeBindingLocked(b);
+        }
+        for (Binding b : List.copyOf(x.inbound())) {
+            removeBindingLocked(b);
+        }
+    }
+
+    // ---- queues ----
+
+    /** The outcome of a queue declaration. */
+    public record DeclaredQueue(Queue queue, boolean created) {}
+
+    /**
+     * Declares a queue, or checks that an existing one matches; an empty name asks for a
+     * server-generated one.
+     */
+    public DeclaredQueue declareQueue(String queueName, boolean durable, boolean exclusive, boolean autoDelete,
+                                      Map<String, Object> arguments, Object owner) {
+        synchronized (topology) {
+            if (queueName.startsWith("amq.")) {
+                throw BrokerException.of(ErrorKind.ACCESS_REFUSED,
+                        "queue name '%s' contains reserved prefix 'amq.*'", queueName);
+            }
+            String actual = queueName.isEmpty() ? generateQueueName() : queueName;
+            Queue existing = queues.get(actual);
+            if (existing != null) {
+                existing.checkAccess(owner);
+                checkEquivalent(existing, durable, exclusive, autoDelete, arguments);
+                return new DeclaredQueue(existing, false);
+            }
+            Queue q = new Queue(this, actual, durable, exclusive, autoDelete,
+                    arguments == null ? Map.of() : new LinkedHashMap<>(arguments),
+                    exclusive ? owner : null, memory);
+            queues.put(actual, q);
+            return new DeclaredQueue(q, true);
+        }
+    }
+
+    private static String generateQueueName() {
+        byte[] random = new byte[16];
+        ThreadLocalRandom.current().nextBytes(random);
+        return "amq.gen-" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private void checkEquivalent(Queue q, boolean durable, boolean exclusive, boolean autoDelete,
+                                 Map<String, Object> arguments) {
+        String what = "queue '" + q.name() + "' in vhost '" + name + "'";
+        if (q.durable() != durable) {
+            throw inequivalent("durable", what, durable, q.durable());
+        }
+        if (q.exclusive() != exclusive) {
+            throw q.lockedError();
+        }
+        if (q.autoDelete() != autoDelete) {
+            throw inequivalent("auto_delete", what, autoDelete, q.autoDelete());
+        }
+        for (String key : EQUIVALENT_QUEUE_ARGS) {
+            checkArgEquivalent(key, what, arguments, q.arguments());
+        }
+    }
+
+    /**
+     * Deletes a queue, its bindings and its messages; its consumers are told. Returns the
+     * number of messages it held; deleting a queue that does not exist returns 0.
+     */
+    public int deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Object owner) {
+        Queue q;
+        int messages;
+        List<Consumer> cancelled;
+        synchronized (topology) {
+            q = queues.get(queueName);
+            if (q == null) {
+                return 0;
+            }
+            q.checkAccess(owner);
+            messages = q.messageCount();
+            if (ifEmpty && messages > 0) {
+                throw BrokerException.of(ErrorKind.PRECONDITION_FAILED, "queue '%s' in vhost '%s' not empty",
+                        queueName, name);
+            }
+            if (ifUnused && q.consumerCount() > 0) {
+                throw BrokerException.of(ErrorKind.PRECONDITION_FAILED, "queue '%s' in vhost '%s' in use",
+                        queueName, name);
+            }
+            cancelled = removeQueueLocked(q);
+        }
+        notifyCancelled(cancelled);
+        return messages;
+    }
+
+    private List<Consumer> removeQueueLocked(Queue q) {
+        queues.remove(q.name(), q);
+        for (Binding b : List.copyOf(q.inbound())) {
+            removeBindingLocked(b);
+        }
+        return q.markDeleted();
+    }
+
+    private static void notifyCancelled(List<Consumer> consumers) {
+        for (Consumer c : consumers) {
+            c.owner().cancelledByBroker(c);
+        }
+    }
+
+    /** Called by a queue whose last consumer left while it is auto-delete. */
+    void autoDeleteQueue(Queue q) {
+        List<Consumer> cancelled;
+        synchronized (topology) {
+            if (queues.get(q.name()) != q || q.consumerCount() > 0) {
+                return;
+            }
+            cancelled = removeQueueLocked(q);
+        }
+        notifyCancelled(cancelled);
+    }
+
+    /** Deletes the exclusive queues of an owner that has gone (a closed connection). */
+    public void deleteExclusiveQueues(Object owner) {
+        List<Consumer> cancelled = new ArrayList<>();
+        synchronized (topology) {
+            for (Queue q : List.copyOf(queues.values())) {
+                if (q.exclusive() && q.exclusiveOwner() == owner) {
+                    cancelled.addAll(removeQueueLocked(q));
+                }
+            }
+        }
+        notifyCancelled(cancelled);
+    }
+
+    // ---- bindings ----
+
+    /** Binds a destination to a source exchange; binding twice is harmless. */
+    public void bind(String sourceName, Destination destination, String routingKey, Map<String, Object> arguments) {
+        synchronized (topology) {
+            Exchange source = requireExchange(sourceName);
+            checkBindable(source, destination);
+            if (source instanceof HeadersExchange) {
+                String error = HeadersExchange.validateBindingArguments(arguments);
+                if (error != null) {
+                    throw new BrokerException(ErrorKind.PRECONDITION_FAILED, error);
+                }
+            }
+            Binding b = new Binding(source, destination, routingKey, arguments);
+            if (source.outbound().add(b)) {
+                inboundOf(destination).add(b);
+                source.addRoute(b);
+            }
+        }
+    }
+
+    /** Removes a binding; removing one that does not exist is not an error. */
+    public void unbind(String sourceName, Destination destination, String routingKey, Map<String, Object> arguments) {
+        synchronized (topology) {
+            Exchange source = requireExchange(sourceName);
+            checkBindable(source, destination);
+            Binding b = new Binding(source, destination, routingKey, arguments);
+            if (source.outbound().contains(b)) {
+                removeBindingLocked(b);
+            }
+        }
+    }
+
+    private void checkBindable(Exchange source, Destination destination) {
+        if (source == defaultExchange || destination == defaultExchange) {
+            throw new BrokerException(ErrorKind.ACCESS_REFUSED, "operation not permitted on the default exchange");
+        }
+        if (destination instanceof Queue q && q.deleted() || destination instanceof Exchange x && x.deleted()) {
+            throw BrokerException.of(ErrorKind.NOT_FOUND, "no %s '%s' in vhost '%s'",
+                    destination.kindName(), destination.name(), name);
+        }
+    }
+
+    private static Set<Binding> inboundOf(Destination d) {
+        return d instanceof Queue q ? q.inbound() : ((Exchange) d).inbound();
+    }
+
+    private void removeBindingLocked(Binding b) {
+        Exchange source = b.source();
+        if (!source.outbound().remove(b)) {
+            return;
+        }
+        inboundOf(b.destination()).remove(b);
+        source.removeRoute(b);
+        if (source.autoDelete() && source.outbound().isEmpty() && !source.deleted()) {
+            removeExchangeLocked(source);
+        }
+    }
+
+    // ---- direct reply-to ----
+
+    /** Registers a reply consumer and returns the address requesters put in {@code reply_to}. */
+    public String registerDirectReply(Consumer consumer) {
+        byte[] random = new byte[18];
+        ThreadLocalRandom.current().nextBytes(random);
+        String address = DIRECT_REPLY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        directReplies.put(address, consumer);
+        return address;
+    }
+
+    public void unregisterDirectReply(String address) {
+        directReplies.remove(address);
+    }
+
+    public boolean directReplyExists(String address) {
+        return directReplies.containsKey(address);
+    }
+
+    // ---- routing ----
+
+    /**
+     * Routes a message published to an exchange: by its routing key and the extra keys of its
+     * {@code CC} and {@code BCC} headers, following exchange-to-exchange bindings, and to an
+     * exchange's alternate exchange when that exchange itself matched nothing. Every exchange is
+     * visited at most once, so cycles end. The default exchange has no alternate.
+     */
+    public void route(Exchange exchange, Message message, RoutingResult result) {
+        result.reset(message);
+        List<String> keys = routingKeys(message, result);
+        if (exchange == defaultExchange) {
+            for (int i = 0; i < keys.size(); i++) {
+                routeDefault(keys.get(i), result);
+            }
+            return;
+        }
+        result.visited.add(exchange);
+        routeThrough(exchange, keys, result);
+    }
+
+    private void routeDefault(String key, RoutingResult result) {
+        Queue q = queues.get(key);
+        if (q != null) {
+            result.addQueue(q);
+        } else if (key.startsWith(DIRECT_REPLY_PREFIX)) {
+            Consumer c = directReplies.get(key);
+            // A well-formed reply address whose requester has gone counts as routed and is
+            // dropped, as in RabbitMQ: the responder has done its part.
+            result.directReply(c, true);
+        }
+    }
+
+    private void routeThrough(Exchange exchange, List<String> keys, RoutingResult result) {
+        List<Destination> found = result.scratch.isEmpty() ? result.scratch : new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            exchange.route(result.message(), keys.get(i), found);
+        }
+        if (found.isEmpty()) {
+            String aeName = exchange.alternateExchange();
+            Exchange ae = aeName == null ? null : exchanges.get(aeName);
+            if (ae != null && !result.visited.contains(ae)) {
+                result.visited.add(ae);
+                routeThrough(ae, keys, result);
+            }
+            return;
+        }
+        for (int i = 0; i < found.size(); i++) {
+            Destination d = found.get(i);
+            if (d instanceof Queue q) {
+                result.addQueue(q);
+            } else if (d instanceof Exchange next && !result.visited.contains(next)) {
+                result.visited.add(next);
+                routeThrough(next, keys, result);
+            }
+        }
+        found.clear();
+    }
+
+    /**
+     * The routing key plus the keys in the {@code CC} and {@code BCC} headers (arrays of
+     * strings). A message with {@code BCC} is replaced in the result by a copy without it.
+     */
+    private static List<String> routingKeys(Message message, RoutingResult result) {
+        if (!message.properties().hasHeaders()) {
+            return result.singleKey(message.routingKey());
+        }
+        Map<String, Object> headers = message.properties().headers();
+        Object cc = headers.get("CC");
+        Object bcc = headers.get("BCC");
+        if (cc == null && bcc == null) {
+            return result.singleKey(message.routingKey());
+        }
+        List<String> keys = new ArrayList<>();
+        keys.add(message.routingKey());
+        addKeys("CC", cc, keys);
+        addKeys("BCC", bcc, keys);
+        if (bcc != null) {
+            Map<String, Object> stripped = new LinkedHashMap<>(headers);
+            stripped.remove("BCC");
+            result.message(message.withProperties(message.properties().toBuilder().headers(stripped).build()));
+        }
+        return keys;
+    }
+
+    private static void addKeys(String name, Object header, List<String> keys) {
+        if (header == null) {
+            return;
+        }
+        if (!(header instanceof List<?> list)) {
+            throw BrokerException.of(ErrorKind.PRECONDITION_FAILED,
+                    "invalid message: header '%s' must be an array of routing keys, got %s",
+                    name, FieldTable.typeName(header));
+        }
+        for (Object o : list) {
+            if (o instanceof String s) {
+                keys.add(s);
+            }
+        }
+    }
+}
