@@ -1,0 +1,150 @@
+package io.spool.broker.store;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group-commit flusher: one thread that writes out every store with pending data and
+ * fsyncs those holding persistent messages, so that one fsync covers every record written
+ * since the last. Publishers learn when their messages are on disk through generations: each
+ * persistent append takes the next generation number; after a commit every generation up to
+ * the one read when the commit began is durable.
+ *
+ * <p>Why that is sound: an append takes its generation inside the queue lock after writing its
+ * record to the store's buffer, and the commit reads the generation counter before it takes
+ * each queue lock to flush. Any append numbered at or below the counter the commit read has
+ * therefore finished, and the commit writes and fsyncs it.
+ *
+ * <p>Thread-safe.
+ */
+public final class GroupCommit implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+
+    private final AtomicLong generation = new AtomicLong();
+    private volatile long durable;
+    private final ConcurrentLinkedQueue<QueueStore> dirty = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong fsyncs = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public GroupCommit() {
+        thread = new Thread(this::run, "spool-group-commit");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    long nextGeneration() {
+        return generation.incrementAndGet();
+    }
+
+    /** The highest generation known to be on disk. */
+    public long durableGeneration() {
+        return durable;
+    }
+
+    /** Asks for a store to be flushed (and fsynced if it needs it) soon. */
+    void enlist(QueueStore store) {
+        if (store.enlisted.compareAndSet(false, true)) {
+            dirty.add(store);
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * Runs {@code callback} once after the next commit completes (on the commit thread; it
+     * must be quick). Register, then re-check {@link #durableGeneration()}: a commit that
+     * finished in between may have missed the registration.
+     */
+    public void afterNextCommit(Runnable callback) {
+        waiters.add(callback);
+        LockSupport.unpark(thread);
+    }
+
+    /** Commits done and fsyncs issued so far, for benchmarks. */
+    public long commits() {
+        return commits.get();
+    }
+
+    public long fsyncs() {
+        return fsyncs.get();
+    }
+
+    private void run() {
+        List<Segment> toSync = new ArrayList<>();
+        while (running) {
+            if (dirty.isEmpty() && waiters.isEmpty()) {
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                continue;
+            }
+            try {
+                commitOnce(toSync);
+            } catch (RuntimeException e) {
+                log.error("group commit failed", e);
+            }
+        }
+    }
+
+    private void commitOnce(List<Segment> toSync) {
+        long upTo = generation.get();
+        toSync.clear();
+        QueueStore s;
+        int stores = dirty.size();
+        for (int i = 0; i < stores && (s = dirty.poll()) != null; i++) {
+            toSync.addAll(s.flushForCommit());
+        }
+        for (Segment segment : toSync) {
+            try {
+                segment.force();
+                fsyncs.incrementAndGet();
+            } catch (IOException e) {
+                // Not durable: leave the generation where it is so nothing is confirmed.
+                log.error("fsync of {} failed; confirms are held back", segment.dataPath, e);
+                return;
+            }
+        }
+        commits.incrementAndGet();
+        durable = upTo;
+        Runnable w;
+        int n = waiters.size();
+        for (int i = 0; i < n && (w = waiters.poll()) != null; i++) {
+            try {
+                w.run();
+            } catch (RuntimeException e) {
+                log.error("a commit callback failed", e);
+            }
+        }
+    }
+
+    /** Makes everything appended so far durable, then returns. Any thread. */
+    public void flushNow() {
+        long target = generation.get();
+        Thread caller = Thread.currentThread();
+        while (durable < target && running) {
+            afterNextCommit(() -> LockSupport.unpark(caller));
+            if (durable < target) {
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

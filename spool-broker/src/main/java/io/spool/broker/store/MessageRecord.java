@@ -1,0 +1,114 @@
+package io.spool.broker.store;
+
+import io.netty.buffer.ByteBuf;
+import io.spool.broker.model.Message;
+import io.spool.broker.model.MessageProperties;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * How one message is laid out in a segment file:
+ *
+ * <pre>
+ *   u32 magic 'SPOL'   finds records again after damage
+ *   u32 length         of the payload
+ *   u32 crc32c         of the length field and the payload
+ *   payload:  u8 flags (bit 0: persistent)
+ *             u8 + bytes   exchange
+ *             u8 + bytes   routing key
+ *             u32 + bytes  properties, exactly as published
+ *             bytes        body (the rest)
+ * </pre>
+ *
+ * Stateless.
+ */
+final class MessageRecord {
+
+    static final int MAGIC = 0x53504F4C;
+    static final int HEADER = 12;
+    static final int FLAG_PERSISTENT = 1;
+    /** Larger lengths are damage, not data: the broker caps bodies at 512 MiB. */
+    static final int MAX_PAYLOAD = 512 * 1024 * 1024 + 64 * 1024;
+
+    private MessageRecord() {}
+
+    static int size(Message m) {
+        return HEADER + payloadSize(m);
+    }
+
+    private static int payloadSize(Message m) {
+        return 1 + 1 + utf8Length(m.exchange()) + 1 + utf8Length(m.routingKey())
+                + 4 + m.properties().raw().length + m.body().length;
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /** Appends the record for a message to {@code out}. */
+    static void write(ByteBuf out, Message m, boolean persistent) {
+        int start = out.writerIndex();
+        out.writeInt(MAGIC);
+        out.writeInt(0);
+        out.writeInt(0);
+        int payloadStart = out.writerIndex();
+        out.writeByte(persistent ? FLAG_PERSISTENT : 0);
+        writeShortString(out, m.exchange());
+        writeShortString(out, m.routingKey());
+        byte[] props = m.properties().raw();
+        out.writeInt(props.length);
+        out.writeBytes(props);
+        out.writeBytes(m.body());
+        int length = out.writerIndex() - payloadStart;
+        out.setInt(start + 4, length);
+        CRC32C crc = new CRC32C();
+        crc.update(out.nioBuffer(start + 4, 4));
+        crc.update(out.nioBuffer(payloadStart, length));
+        out.setInt(start + 8, (int) crc.getValue());
+    }
+
+    private static void writeShortString(ByteBuf out, String s) {
+        int at = out.writerIndex();
+        out.writeByte(0);
+        int n = out.writeCharSequence(s, StandardCharsets.UTF_8);
+        out.setByte(at, n);
+    }
+
+    /** Whether the record's flags say persistent. {@code payload} starts at the flags byte. */
+    static boolean persistent(ByteBuf payload) {
+        return (payload.getByte(payload.readerIndex()) & FLAG_PERSISTENT) != 0;
+    }
+
+    /** Decodes a record's payload (the bytes after the 12-byte header). */
+    static Message read(ByteBuf payload) {
+        payload.readByte();
+        String exchange = readShortString(payload);
+        String routingKey = readShortString(payload);
+        byte[] props = new byte[payload.readInt()];
+        payload.readBytes(props);
+        byte[] body = new byte[payload.readableBytes()];
+        payload.readBytes(body);
+        return new Message(exchange, routingKey, MessageProperties.decode(props), body);
+    }
+
+    private static String readShortString(ByteBuf in) {
+        int n = in.readUnsignedByte();
+        String s = in.toString(in.readerIndex(), n, StandardCharsets.UTF_8);
+        in.skipBytes(n);
+        return s;
+    }
+}

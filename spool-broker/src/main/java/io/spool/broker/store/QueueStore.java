@@ -1,0 +1,482 @@
+package io.spool.broker.store;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.spool.broker.model.Message;
+import io.spool.broker.util.LongDeque;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A queue's messages on disk: append-only segment files of CRC-checked records, an ack file per
+ * segment, and recovery that checks every record. The queue keeps only positions in memory.
+ *
+ * <p>Appends go through a write buffer that reaches the file when it fills, when a read needs
+ * it, or when {@link GroupCommit} flushes the store; persistent messages of a durable queue
+ * are confirmed only after the group commit has fsynced them. Acks of persistent records are
+ * written to the ack files (without fsync: losing one to a crash only redelivers a message).
+ * A segment whose records are all settled is deleted.
+ *
+ * <p>Threads: everything is guarded by the owning queue's lock ({@code lock}) except
+ * {@link #read}, which any thread may call, and the fsync half of a group commit.
+ */
+public final class QueueStore {
+
+    private static final Logger log = LoggerFactory.getLogger(QueueStore.class);
+    private static final int FLUSH_THRESHOLD = 64 * 1024;
+    private static final int ACK_FLUSH_THRESHOLD = 4096;
+    private static final String CLEAN_FILE = "clean-shutdown";
+
+    private final Path dir;
+    private final boolean durable;
+    private final GroupCommit commit;
+    private final Object lock;
+    private final long segmentSize;
+    private final ConcurrentHashMap<Long, Segment> segments = new ConcurrentHashMap<>();
+    private final List<Segment> unsynced = new ArrayList<>();
+    private final LongDeque pendingAcks = new LongDeque();
+    final AtomicBoolean enlisted = new AtomicBoolean();
+    private Segment current;
+    private long nextSegmentId = 1;
+    private ByteBuf writeBuffer;
+    private boolean needsSync;
+    private long syncGeneration;
+    private boolean closed;
+
+    private QueueStore(Path dir, boolean durable, GroupCommit commit, Object lock, long segmentSize) {
+        this.dir = dir;
+        this.durable = durable;
+        this.commit = commit;
+        this.lock = lock;
+        this.segmentSize = segmentSize;
+    }
+
+    /** A store for a new queue, in an empty directory (whatever was there is removed). */
+    public static QueueStore create(Path dir, boolean durable, GroupCommit commit, Object lock, long segmentSize) {
+        try {
+            deleteDirectory(dir);
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create queue store " + dir, e);
+        }
+        return new QueueStore(dir, durable, commit, lock, segmentSize);
+    }
+
+    /** What recovery found in a store. */
+    public record Recovery(QueueStore store, LongDeque positions, long redeliverBelow, int recovered, int acked,
+                           int transientDropped, int damaged, long cutBytes, int segmentsDeleted, long millis) {}
+
+    /**
+     * Opens the store of a durable queue after a restart: checks every record, cuts torn tails,
+     * skips damaged records, replays the ack files, and returns the positions of the messages
+     * still waiting, in order. Non-persistent records do not survive a restart.
+     */
+    public static Recovery recover(Path dir, GroupCommit commit, Object lock, long segmentSize) throws IOException {
+        long started = System.nanoTime();
+        Files.createDirectories(dir);
+        QueueStore store = new QueueStore(dir, true, commit, lock, segmentSize);
+        long redeliverBelow = readCleanShutdown(dir);
+        long[] ids;
+        try (Stream<Path> files = Files.list(dir)) {
+            ids = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".msgs"))
+                    .mapToLong(n -> Long.parseLong(n.substring(0, n.length() - 5)))
+                    .sorted().toArray();
+        }
+        LongDeque live = new LongDeque(1024);
+        int[] counts = new int[3];
+        int damaged = 0;
+        long cut = 0;
+        int deleted = 0;
+        SegmentScanner scanner = new SegmentScanner();
+        for (long id : ids) {
+            Segment s = Segment.open(dir, id);
+            long[] acked = readAcks(s.ackPath);
+            int[] ackCursor = {0};
+            SegmentScanner.Result r = scanner.scan(s.data(), (offset, length, persistent) -> {
+                s.records++;
+                while (ackCursor[0] < acked.length && acked[ackCursor[0]] < offset) {
+                    ackCursor[0]++;
+                }
+                boolean isAcked = ackCursor[0] < acked.length && acked[ackCursor[0]] == offset;
+                if (!persistent) {
+                    s.settled++;
+                    counts[2]++;
+                } else if (isAcked) {
+                    s.settled++;
+                    counts[1]++;
+                } else {
+                    live.addLast(Position.of(id, offset));
+                    counts[0]++;
+                }
+            });
+            damaged += r.damaged();
+            if (r.cutBytes() > 0) {
+                log.warn("queue store {}: cutting {} bytes of torn or damaged tail from segment {} at offset {}",
+                        dir.getFileName(), r.cutBytes(), id, r.goodEnd());
+                s.truncate(r.goodEnd());
+                cut += r.cutBytes();
+            }
+            if (r.damaged() > 0) {
+                log.warn("queue store {}: skipped {} damaged region(s) in segment {}", dir.getFileName(), r.damaged(), id);
+            }
+            if (s.fullySettled()) {
+                s.delete();
+                deleted++;
+            } else {
+                store.segments.put(id, s);
+            }
+            store.nextSegmentId = Math.max(store.nextSegmentId, id + 1);
+        }
+        // New messages go to a fresh segment, after every recovered one.
+        if (redeliverBelow == Long.MAX_VALUE || redeliverBelow > Position.of(store.nextSegmentId, 0)) {
+            redeliverBelow = Position.of(store.nextSegmentId, 0);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        return new Recovery(store, live, redeliverBelow, counts[0], counts[1], counts[2], damaged, cut, deleted, millis);
+    }
+
+    /** Sorted offsets from an ack file; a torn last entry is ignored. */
+    private static long[] readAcks(Path ackPath) throws IOException {
+        if (!Files.exists(ackPath)) {
+            return new long[0];
+        }
+        byte[] bytes = Files.readAllBytes(ackPath);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN);
+        long[] offsets = new long[bytes.length / 4];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = b.getInt() & 0xFFFF_FFFFL;
+        }
+        Arrays.sort(offsets);
+        return offsets;
+    }
+
+    /**
+     * The "delivered below" mark a clean shutdown left, consumed so that a later crash is seen
+     * as one; Long.MAX_VALUE (everything may have been delivered) after a crash.
+     */
+    private static long readCleanShutdown(Path dir) throws IOException {
+        Path f = dir.resolve(CLEAN_FILE);
+        if (!Files.exists(f)) {
+            return Long.MAX_VALUE;
+        }
+        String text = Files.readString(f).trim();
+        Files.delete(f);
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    // ---- appending ----
+
+    /**
+     * Appends a message and returns its position. The caller holds the queue lock.
+     *
+     * @throws UncheckedIOException when the disk refuses the write
+     */
+    public long append(Message m, boolean persistent) {
+        int size = MessageRecord.size(m);
+        if (current == null || current.records > 0 && pendingEnd() + size > segmentSize) {
+            roll();
+        }
+        if (writeBuffer == null) {
+            writeBuffer = PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(FLUSH_THRESHOLD, size + 64));
+        }
+        long offset = pendingEnd();
+        MessageRecord.write(writeBuffer, m, persistent);
+        current.records++;
+        if (writeBuffer.readableBytes() >= FLUSH_THRESHOLD) {
+            flushBuffer();
+        }
+        if (durable && persistent) {
+            needsSync = true;
+            // Enlist before taking the generation: a commit that counts this generation as
+            // durable must find this store in its list (see GroupCommit).
+            commit.enlist(this);
+            syncGeneration = commit.nextGeneration();
+        }
+        return Position.of(current.id, offset);
+    }
+
+    /**
+     * The group-commit generation after which the last persistent append is on disk; the
+     * caller holds the queue lock and asks right after {@link #append}.
+     */
+    public long syncGeneration() {
+        return syncGeneration;
+    }
+
+    private long pendingEnd() {
+        return current.fileSize() + (writeBuffer == null ? 0 : writeBuffer.readableBytes());
+    }
+
+    private void roll() {
+        flushBuffer();
+        Segment old = current;
+        try {
+            current = Segment.create(dir, nextSegmentId++);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a segment in " + dir, e);
+        }
+        segments.put(current.id, current);
+        if (old != null && old.fullySettled()) {
+            deleteSegment(old);
+        }
+    }
+
+    private void flushBuffer() {
+        if (writeBuffer == null || !writeBuffer.isReadable()) {
+            return;
+        }
+        try {
+            current.append(writeBuffer.nioBuffer());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to " + current.dataPath, e);
+        }
+        writeBuffer.clear();
+        if (durable && !unsynced.contains(current)) {
+            unsynced.add(current);
+        }
+    }
+
+    // ---- reading ----
+
+    /**
+     * Reads the message at a position, or returns null if it is no longer stored (its queue
+     * was deleted) or its record fails its CRC. Any thread.
+     */
+    public Message read(long position) {
+        Segment s = segments.get(Position.segment(position));
+        if (s == null) {
+            return null;
+        }
+        long offset = Position.offset(position);
+        if (offset + MessageRecord.HEADER > s.fileSize()) {
+            synchronized (lock) {
+                if (s == current) {
+                    flushBuffer();
+                }
+            }
+        }
+        try {
+            ByteBuffer header = ByteBuffer.allocate(MessageRecord.HEADER);
+            if (!s.read(offset, header)) {
+                return null;
+            }
+            header.flip();
+            int length = header.getInt(4);
+            if (header.getInt(0) != MessageRecord.MAGIC || length < 0 || length > MessageRecord.MAX_PAYLOAD) {
+                log.error("queue store {}: no valid record at {}", dir.getFileName(), Position.toString(position));
+                return null;
+            }
+            ByteBuffer payload = ByteBuffer.allocate(length);
+            if (!s.read(offset + MessageRecord.HEADER, payload)) {
+                return null;
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(header.array(), 4, 4);
+            crc.update(payload.array(), 0, length);
+            if ((int) crc.getValue() != header.getInt(8)) {
+                log.error("queue store {}: record at {} fails its CRC; the message is lost", dir.getFileName(),
+                        Position.toString(position));
+                return null;
+            }
+            return MessageRecord.read(Unpooled.wrappedBuffer(payload.array()));
+        } catch (IOException e) {
+            log.error("queue store {}: cannot read {}", dir.getFileName(), Position.toString(position), e);
+            return null;
+        }
+    }
+
+    // ---- settling ----
+
+    /** Records that the message at a position is settled (acked, dropped). The caller holds the lock. */
+    public void settle(long position, boolean persistent) {
+        Segment s = segments.get(Position.segment(position));
+        if (s == null) {
+            return;
+        }
+        s.settled++;
+        if (s.fullySettled()) {
+            if (s == current) {
+                // Everything written, buffered or not, is settled: start afresh next time.
+                if (writeBuffer != null) {
+                    writeBuffer.clear();
+                }
+                current = null;
+            }
+            deleteSegment(s);
+            return;
+        }
+        if (durable && persistent) {
+            pendingAcks.addLast(position);
+            if (pendingAcks.size() >= ACK_FLUSH_THRESHOLD) {
+                flushAcks();
+            } else {
+                commit.enlist(this);
+            }
+        }
+    }
+
+    private void flushAcks() {
+        if (pendingAcks.isEmpty()) {
+            return;
+        }
+        ByteBuffer batch = ByteBuffer.allocate(4 * pendingAcks.size());
+        long segment = -1;
+        while (!pendingAcks.isEmpty()) {
+            long p = pendingAcks.pollFirst();
+            if (Position.segment(p) != segment && batch.position() > 0) {
+                writeAcks(segment, batch);
+            }
+            segment = Position.segment(p);
+            batch.putInt((int) Position.offset(p));
+        }
+        writeAcks(segment, batch);
+    }
+
+    private void writeAcks(long segment, ByteBuffer batch) {
+        batch.flip();
+        Segment s = segments.get(segment);
+        if (s != null) {
+            try {
+                s.appendAcks(batch);
+            } catch (IOException e) {
+                log.error("queue store {}: cannot record acks in segment {}", dir.getFileName(), segment, e);
+            }
+        }
+        batch.clear();
+    }
+
+    private void deleteSegment(Segment s) {
+        segments.remove(s.id, s);
+        unsynced.remove(s);
+        try {
+            s.delete();
+        } catch (IOException e) {
+            log.warn("queue store {}: cannot delete settled segment {}", dir.getFileName(), s.id, e);
+        }
+    }
+
+    // ---- group commit ----
+
+    /**
+     * First half of a group commit, on the committing thread: writes buffered records and acks
+     * to the files under the queue lock; returns the segments to fsync, or an empty list.
+     */
+    List<Segment> flushForCommit() {
+        synchronized (lock) {
+            enlisted.set(false);
+            if (closed) {
+                return List.of();
+            }
+            flushBuffer();
+            flushAcks();
+            if (!needsSync) {
+                return List.of();
+            }
+            needsSync = false;
+            List<Segment> toSync = new ArrayList<>(unsynced);
+            unsynced.clear();
+            return toSync;
+        }
+    }
+
+    // ---- lifecycle ----
+
+    /** Bytes of segment files on disk, for reports. */
+    public long diskBytes() {
+        long total = 0;
+        for (Segment s : segments.values()) {
+            total += s.fileSize();
+        }
+        return total;
+    }
+
+    /**
+     * Closes after a clean shutdown: flushes, fsyncs, and leaves a mark saying which positions
+     * had been delivered so recovery flags exactly those as redelivered. The caller holds the lock.
+     */
+    public void close(long deliveredBelow) {
+        if (closed) {
+            return;
+        }
+        flushBuffer();
+        flushAcks();
+        closed = true;
+        for (Segment s : segments.values()) {
+            try {
+                s.force();
+            } catch (IOException e) {
+                log.warn("queue store {}: fsync at close failed", dir.getFileName(), e);
+            }
+            s.close();
+        }
+        release();
+        if (durable) {
+            try {
+                Files.writeString(dir.resolve(CLEAN_FILE), Long.toString(deliveredBelow));
+            } catch (IOException e) {
+                log.warn("queue store {}: cannot write the clean-shutdown mark", dir.getFileName(), e);
+            }
+        }
+    }
+
+    /** Deletes the store and its files (the queue was deleted). The caller holds the lock. */
+    public void delete() {
+        closed = true;
+        for (Segment s : segments.values()) {
+            s.close();
+        }
+        segments.clear();
+        unsynced.clear();
+        pendingAcks.clear();
+        release();
+        try {
+            deleteDirectory(dir);
+        } catch (IOException e) {
+            log.warn("cannot delete queue store {}", dir, e);
+        }
+    }
+
+    private void release() {
+        if (writeBuffer != null) {
+            writeBuffer.release();
+            writeBuffer = null;
+        }
+    }
+
+    static void deleteDirectory(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "queue store " + dir.getFileName();
+    }
+}
