@@ -14,7 +14,8 @@ public record Binding(Exchange source, Destination destination, String routingKe
     }
 
     private static Map<String, Object> withoutNulls(Map<String, Object> args) {
-        if (!args.containsValue(null)) {
+        // Not containsValue(null): immutable maps (Map.of) throw on a null query.
+        if (args.values().stream().noneMatch(java.util.Objects::isNull)) {
             return args;
         }
         // Map.copyOf refuses nulls; a void value in a headers binding means "present with any

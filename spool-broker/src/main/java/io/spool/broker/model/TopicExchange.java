@@ -37,6 +37,27 @@ public final class TopicExchange extends Exchange {
         }
     }
 
+    /**
+     * The most {@code #} words a binding key may have, as in RabbitMQ 4.3: each one multiplies
+     * the work of matching a long routing key, so an unlimited number lets one binding stall routing.
+     */
+    static final int MAX_HASH_WORDS = 2;
+
+    /** Checks a binding key; returns an error text or null. */
+    public static String validateBindingKey(String key) {
+        int hashes = 0;
+        for (String word : words(key)) {
+            if (word.equals("#")) {
+                hashes++;
+            }
+        }
+        if (hashes <= MAX_HASH_WORDS) {
+            return null;
+        }
+        return "Topic binding key '" + key + "' uses " + hashes + " '#' wildcards, at most " + MAX_HASH_WORDS
+                + " are allowed";
+    }
+
     /** Splits a key into its words; the empty key has none, "a." has two. */
     static String[] words(String key) {
         if (key.isEmpty()) {
@@ -80,15 +101,17 @@ public final class TopicExchange extends Exchange {
             }
             return;
         }
+        // A routing key may itself contain the words "*" or "#"; then the exact branch is the
+        // wildcard's, which covers it (and "#" must still be free to take more than one word).
         Node exact = node.children.get(words[i]);
-        if (exact != null) {
+        Node star = node.children.get("*");
+        if (exact != null && exact != star && exact != hash) {
             match(exact, words, i + 1, out);
         }
-        Node star = node.children.get("*");
-        if (star != null && star != exact) {
+        if (star != null) {
             match(star, words, i + 1, out);
         }
-        if (hash != null && hash != exact) {
+        if (hash != null) {
             for (int j = i; j <= words.length; j++) {
                 match(hash, words, j, out);
             }

@@ -241,13 +241,15 @@ public final class VirtualHost {
                         "queue name '%s' contains reserved prefix 'amq.*'", queueName);
             }
             String actual = queueName.isEmpty() ? generateQueueName() : queueName;
+            // As in RabbitMQ, an exclusive queue is never durable, whatever the client asked.
+            boolean effectivelyDurable = durable && !exclusive;
             Queue existing = queues.get(actual);
             if (existing != null) {
                 existing.checkAccess(owner);
-                checkEquivalent(existing, durable, exclusive, autoDelete, arguments);
+                checkEquivalent(existing, effectivelyDurable, exclusive, autoDelete, arguments);
                 return new DeclaredQueue(existing, false);
             }
-            Queue q = new Queue(this, actual, durable, exclusive, autoDelete,
+            Queue q = new Queue(this, actual, effectivelyDurable, exclusive, autoDelete,
                     arguments == null ? Map.of() : new LinkedHashMap<>(arguments),
                     exclusive ? owner : null, memory);
             queues.put(actual, q);
@@ -264,11 +266,11 @@ public final class VirtualHost {
     private void checkEquivalent(Queue q, boolean durable, boolean exclusive, boolean autoDelete,
                                  Map<String, Object> arguments) {
         String what = "queue '" + q.name() + "' in vhost '" + name + "'";
-        if (q.durable() != durable) {
-            throw inequivalent("durable", what, durable, q.durable());
-        }
         if (q.exclusive() != exclusive) {
             throw q.lockedError();
+        }
+        if (q.durable() != durable) {
+            throw inequivalent("durable", what, durable, q.durable());
         }
         if (q.autoDelete() != autoDelete) {
             throw inequivalent("auto_delete", what, autoDelete, q.autoDelete());
@@ -353,11 +355,13 @@ public final class VirtualHost {
         synchronized (topology) {
             Exchange source = requireExchange(sourceName);
             checkBindable(source, destination);
-            if (source instanceof HeadersExchange) {
-                String error = HeadersExchange.validateBindingArguments(arguments);
-                if (error != null) {
-                    throw new BrokerException(ErrorKind.PRECONDITION_FAILED, error);
-                }
+            String error = switch (source) {
+                case HeadersExchange h -> HeadersExchange.validateBindingArguments(arguments);
+                case TopicExchange t -> TopicExchange.validateBindingKey(routingKey);
+                default -> null;
+            };
+            if (error != null) {
+                throw new BrokerException(ErrorKind.PRECONDITION_FAILED, error);
             }
             Binding b = new Binding(source, destination, routingKey, arguments);
             if (source.outbound().add(b)) {
