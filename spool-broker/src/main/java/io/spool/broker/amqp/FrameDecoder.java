@@ -133,7 +133,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     "cannot decode " + MethodNames.of(classId, methodId) + why, classId, methodId);
         }
         if (method == null) {
-            return new Frame.Malformed(ErrorKind.COMMAND_INVALID,
+            // RabbitMQ drops the socket without a word here; a 540 tells the client why.
+            return new Frame.Malformed(ErrorKind.NOT_IMPLEMENTED,
                     MethodNames.of(classId, methodId) + " is not a method of AMQP 0-9-1", classId, methodId);
         }
         return new Frame.MethodFrame(channel, method);
