@@ -9,6 +9,7 @@ import io.spool.broker.amqp.method.AmqpMethod;
 import io.spool.broker.amqp.method.ChannelMethod;
 import io.spool.broker.amqp.method.ConnectionMethod;
 import io.spool.broker.amqp.method.MethodDecoder;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -22,6 +23,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -78,7 +80,7 @@ final class RawAmqpClient implements AutoCloseable {
 
     private RawAmqpClient(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = new DataInputStream(socket.getInputStream());
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         this.out = socket.getOutputStream();
         socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
         socket.setTcpNoDelay(true);
@@ -237,6 +239,26 @@ final class RawAmqpClient implements AutoCloseable {
             return fail("the broker closed the connection instead of sending a frame");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read from the broker", e);
+        }
+    }
+
+    /** The next frame if one arrives within the given time, else empty. */
+    Optional<RawFrame> pollFrame(Duration within) {
+        try {
+            socket.setSoTimeout((int) Math.max(1, within.toMillis()));
+            in.mark(1);
+            try {
+                if (in.read() < 0) {
+                    return fail("the broker closed the connection");
+                }
+            } catch (SocketTimeoutException e) {
+                return Optional.empty();
+            }
+            in.reset();
+            socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+            return Optional.of(readFrame());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
