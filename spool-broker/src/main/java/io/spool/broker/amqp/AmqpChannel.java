@@ -193,8 +193,10 @@ final class AmqpChannel implements ConsumerOwner {
                 publishingProperties.headers();
             }
         } catch (IndexOutOfBoundsException | FieldTable.MalformedTableException e) {
-            throw new ProtocolException(ErrorKind.FRAME_ERROR, "cannot decode content header properties"
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), 60, 40);
+            // The index message of a truncated buffer means nothing to a client; say what happened.
+            String why = e instanceof FieldTable.MalformedTableException ? e.getMessage() : "properties truncated";
+            throw new ProtocolException(ErrorKind.FRAME_ERROR, "cannot decode content header properties: " + why,
+                    60, 40);
         }
         conn.publishReceived();
         publishingBody = new byte[(int) header.bodySize()];
