@@ -197,6 +197,63 @@ class BadInputTest {
         bystander.assertStillServed();
     }
 
+    @Test
+    void truncatedContentHeaderProperties() throws Exception {
+        try (RawAmqpClient c = openWithChannel()) {
+            c.sendMethod(1, new BasicMethod.Publish("", "q", false, false));
+            // The flags announce a content-type, but the frame ends there.
+            c.sendHeader(1, 0, new byte[] {(byte) 0x80, 0});
+
+            ConnectionMethod.Close close = c.expectConnectionClose();
+            assertThat(close.replyCode()).isEqualTo(501);
+            assertThat(close.replyText())
+                    .isEqualTo("FRAME_ERROR - cannot decode content header properties: properties truncated");
+            c.acknowledgeCloseAndExpectEof();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(chars = {'F', 'A'})
+    void deeplyNestedTablesOrArrays(char tag) throws Exception {
+        try (RawAmqpClient c = openWithChannel()) {
+            int depth = 20_000;
+            c.sendMethodPayload(1, buf -> {
+                buf.writeShort(50);
+                buf.writeShort(10);
+                new QueueMethod.Declare("orders", false, false, false, true, false, Map.of())
+                        .encodeArguments(buf);
+                buf.writerIndex(buf.writerIndex() - 4);
+                writeNested(buf, tag, depth);
+            });
+
+            ConnectionMethod.Close close = c.expectConnectionClose();
+            assertThat(close.replyCode()).isEqualTo(501);
+            assertThat(close.replyText()).startsWith("FRAME_ERROR - cannot decode queue.declare: ")
+                    .contains("nested more than");
+            c.acknowledgeCloseAndExpectEof();
+        }
+        bystander.assertStillServed();
+    }
+
+    /**
+     * A table {@code {"": V}} where V nests {@code depth} tables ({@code {"": {"": ...}}}) or
+     * arrays ({@code [[[...]]]}), written level by level with precomputed lengths.
+     */
+    private static void writeNested(ByteBuf buf, char tag, int depth) {
+        int level = tag == 'F' ? 6 : 5; // length prefix, then the empty name (tables only) and the tag
+        buf.writeInt(2 + level * (depth - 1) + 4);
+        buf.writeByte(0);
+        buf.writeByte(tag);
+        for (int k = 1; k < depth; k++) {
+            buf.writeInt(level * (depth - k));
+            if (tag == 'F') {
+                buf.writeByte(0);
+            }
+            buf.writeByte(tag);
+        }
+        buf.writeInt(0);
+    }
+
     /** The buffer ends with an empty table; make it {@code {"k": <tag 'Z'> 1 2 3 4}}. */
     private static void replaceEmptyTableWithUnknownTag(ByteBuf buf) {
         buf.writerIndex(buf.writerIndex() - 4);
