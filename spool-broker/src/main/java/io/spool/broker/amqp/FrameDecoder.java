@@ -68,8 +68,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             int channel = in.getUnsignedShort(start + 1);
             long size = in.getUnsignedInt(start + 3);
             if (size + Frame.OVERHEAD > frameMax) {
-                fail(in, out, ErrorKind.FRAME_ERROR, "type " + type + " frame of " + (size + Frame.OVERHEAD)
-                        + " bytes exceeds the negotiated frame_max of " + frameMax, 0, 0);
+                // frameMax counts the 8 bytes of framing; the client thinks of frame_max without them.
+                fail(in, out, ErrorKind.FRAME_ERROR, "type " + type + " frame payload of " + size
+                        + " bytes is larger than the " + (frameMax - Frame.OVERHEAD) + " bytes frame_max allows", 0, 0);
                 return;
             }
             if (in.readableBytes() < size + Frame.OVERHEAD) {
