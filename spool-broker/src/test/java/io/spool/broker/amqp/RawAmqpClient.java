@@ -75,7 +75,6 @@ final class RawAmqpClient implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
-    private ConnectionMethod.Tune tune;
     private int heartbeatsReceived;
 
     private RawAmqpClient(Socket socket) throws IOException {
@@ -108,8 +107,13 @@ final class RawAmqpClient implements AutoCloseable {
     /** Connects and runs the handshake, asking for the given frame_max (0: the broker's) and heartbeat. */
     static RawAmqpClient open(int port, long frameMax, int heartbeatSeconds) {
         RawAmqpClient c = connect(port);
-        c.handshake(frameMax, heartbeatSeconds);
-        return c;
+        try {
+            c.handshake(frameMax, heartbeatSeconds);
+            return c;
+        } catch (AssertionError | RuntimeException e) {
+            c.close();
+            throw e;
+        }
     }
 
     // ---- the handshake ----
@@ -121,16 +125,11 @@ final class RawAmqpClient implements AutoCloseable {
         assertThat(start.mechanisms()).contains("PLAIN");
         sendMethod(0, new ConnectionMethod.StartOk(Map.of("product", "raw test client"), "PLAIN",
                 "\0guest\0guest".getBytes(StandardCharsets.UTF_8), "en_US"));
-        tune = expect(ConnectionMethod.Tune.class);
+        ConnectionMethod.Tune tune = expect(ConnectionMethod.Tune.class);
         sendMethod(0, new ConnectionMethod.TuneOk(tune.channelMax(), frameMax == 0 ? tune.frameMax() : frameMax,
                 heartbeatSeconds));
         sendMethod(0, new ConnectionMethod.Open("/"));
         expect(ConnectionMethod.OpenOk.class);
-    }
-
-    /** What the broker offered in connection.tune. */
-    ConnectionMethod.Tune tune() {
-        return tune;
     }
 
     RawAmqpClient openChannel(int channel) {
@@ -378,14 +377,6 @@ final class RawAmqpClient implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             return fail("the broker sent nothing within " + socketTimeout());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    void socketTimeout(Duration timeout) {
-        try {
-            socket.setSoTimeout((int) timeout.toMillis());
-        } catch (SocketException e) {
             throw new UncheckedIOException(e);
         }
     }
