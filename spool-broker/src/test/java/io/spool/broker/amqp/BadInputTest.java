@@ -490,7 +490,7 @@ class BadInputTest {
 
             byte[] answer = c.readBytes(8);
             assertThat(answer).as(Arrays.toString(answer)).containsExactly('A', 'M', 'Q', 'P', 0, 0, 9, 1);
-            c.expectClosedByBroker(RawAmqpClient.READ_TIMEOUT);
+            c.expectEofNext();
         }
         bystander.assertStillServed();
     }
@@ -503,7 +503,8 @@ class BadInputTest {
             // ... and never answers with start-ok.
 
             Duration took = c.expectClosedByBroker(Duration.ofMillis(HANDSHAKE_TIMEOUT_MILLIS + 3_000));
-            assertThat(took).isLessThan(Duration.ofMillis(HANDSHAKE_TIMEOUT_MILLIS + 3_000));
+            // Closed by the handshake timer, not for some other reason right away.
+            assertThat(took).isGreaterThan(Duration.ofMillis(HANDSHAKE_TIMEOUT_MILLIS - 500));
         }
         bystander.assertStillServed();
     }

@@ -368,6 +368,19 @@ final class RawAmqpClient implements AutoCloseable {
         }
     }
 
+    /** The broker closes the socket without sending another byte. */
+    void expectEofNext() {
+        try {
+            assertThat(in.read()).as("next byte from the broker (-1: closed)").isEqualTo(-1);
+        } catch (SocketTimeoutException e) {
+            fail("the broker kept the connection open for more than " + socketTimeout());
+        } catch (SocketException e) {
+            // reset: closed all the same
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Reads exactly n bytes, whatever they are. */
     byte[] readBytes(int n) {
         try {
