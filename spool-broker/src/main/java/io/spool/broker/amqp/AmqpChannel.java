@@ -187,9 +187,16 @@ final class AmqpChannel implements ConsumerOwner {
         }
         try {
             publishingProperties = MessageProperties.decode(header.properties());
+            if (publishingProperties.hasHeaders()) {
+                // Headers are decoded lazily, but routing reads them anyway (CC, BCC): decode
+                // them now so a malformed table is the client's frame error, not ours later.
+                publishingProperties.headers();
+            }
         } catch (IndexOutOfBoundsException | FieldTable.MalformedTableException e) {
-            throw new ProtocolException(ErrorKind.FRAME_ERROR, "cannot decode content header properties"
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), 60, 40);
+            // The index message of a truncated buffer means nothing to a client; say what happened.
+            String why = e instanceof FieldTable.MalformedTableException ? e.getMessage() : "properties truncated";
+            throw new ProtocolException(ErrorKind.FRAME_ERROR, "cannot decode content header properties: " + why,
+                    60, 40);
         }
         conn.publishReceived();
         publishingBody = new byte[(int) header.bodySize()];

@@ -599,6 +599,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
             ctx.write(batch);
         }
         if (wrote) {
+            wroteSinceHeartbeat = true;
             flush();
         }
         resumeIfStarved();
@@ -614,6 +615,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     /** Writes a method; it goes out with the next flush (at the end of the current read). */
     void write(int channel, AmqpMethod method) {
+        wroteSinceHeartbeat = true;
         ctx.write(encode(channel, method));
     }
 
@@ -625,11 +627,15 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
     void writeWithContent(int channel, AmqpMethod method, Message message) {
         ByteBuf buf = ctx.alloc().ioBuffer(1024 + FrameWriter.contentSize(message, frameMax));
         FrameWriter.methodWithContent(buf, channel, method, message, frameMax);
+        wroteSinceHeartbeat = true;
         ctx.write(buf);
     }
 
+    /**
+     * Flushes. Only the writes above count as traffic for heartbeats: a flush follows every
+     * read, and if it counted, a client sending its own heartbeats would never get ours.
+     */
     private void flush() {
-        wroteSinceHeartbeat = true;
         ctx.flush();
     }
 

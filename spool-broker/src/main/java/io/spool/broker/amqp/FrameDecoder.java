@@ -68,8 +68,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             int channel = in.getUnsignedShort(start + 1);
             long size = in.getUnsignedInt(start + 3);
             if (size + Frame.OVERHEAD > frameMax) {
-                fail(in, out, ErrorKind.FRAME_ERROR, "type " + type + " frame of " + (size + Frame.OVERHEAD)
-                        + " bytes exceeds the negotiated frame_max of " + frameMax, 0, 0);
+                // frameMax counts the 8 bytes of framing; the client thinks of frame_max without them.
+                fail(in, out, ErrorKind.FRAME_ERROR, "type " + type + " frame payload of " + size
+                        + " bytes is larger than the " + (frameMax - Frame.OVERHEAD) + " bytes frame_max allows", 0, 0);
                 return;
             }
             if (in.readableBytes() < size + Frame.OVERHEAD) {
@@ -133,7 +134,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     "cannot decode " + MethodNames.of(classId, methodId) + why, classId, methodId);
         }
         if (method == null) {
-            return new Frame.Malformed(ErrorKind.COMMAND_INVALID,
+            // RabbitMQ drops the socket without a word here; a 540 tells the client why.
+            return new Frame.Malformed(ErrorKind.NOT_IMPLEMENTED,
                     MethodNames.of(classId, methodId) + " is not a method of AMQP 0-9-1", classId, methodId);
         }
         return new Frame.MethodFrame(channel, method);

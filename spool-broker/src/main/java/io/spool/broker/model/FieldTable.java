@@ -26,6 +26,12 @@ import java.util.Map;
  */
 public final class FieldTable {
 
+    /**
+     * Deepest nesting of tables and arrays accepted. Reading recurses, and a frame can hold
+     * tens of thousands of levels: without a limit a client could overflow the reader's stack.
+     */
+    public static final int MAX_NESTING = 100;
+
     private FieldTable() {}
 
     /** A long string whose bytes are not valid UTF-8, kept as bytes. */
@@ -55,20 +61,29 @@ public final class FieldTable {
 
     /** Reads a table: a 32-bit length followed by that many bytes of name/value pairs. */
     public static Map<String, Object> read(ByteBuf in) {
+        return read(in, 0);
+    }
+
+    private static Map<String, Object> read(ByteBuf in, int depth) {
         long length = in.readUnsignedInt();
         if (length > in.readableBytes()) {
             throw new MalformedTableException("table length " + length + " exceeds the frame");
         }
-        return readEntries(in, (int) length);
+        return readEntries(in, (int) length, depth);
     }
 
     /** Reads the name/value pairs of a table whose length prefix has already been consumed. */
     public static Map<String, Object> readEntries(ByteBuf in, int length) {
+        return readEntries(in, length, 0);
+    }
+
+    private static Map<String, Object> readEntries(ByteBuf in, int length, int depth) {
+        checkNesting(depth);
         int end = in.readerIndex() + length;
         Map<String, Object> table = new LinkedHashMap<>();
         while (in.readerIndex() < end) {
             String name = readShortString(in);
-            table.put(name, readValue(in));
+            table.put(name, readValue(in, depth));
         }
         if (in.readerIndex() != end) {
             throw new MalformedTableException("table entries overrun the table length");
@@ -104,7 +119,13 @@ public final class FieldTable {
         }
     }
 
-    private static Object readValue(ByteBuf in) {
+    private static void checkNesting(int depth) {
+        if (depth > MAX_NESTING) {
+            throw new MalformedTableException("tables and arrays nested more than " + MAX_NESTING + " levels deep");
+        }
+    }
+
+    private static Object readValue(ByteBuf in, int depth) {
         char tag = (char) in.readUnsignedByte();
         switch (tag) {
             case 't': return in.readUnsignedByte() != 0;
@@ -133,15 +154,16 @@ public final class FieldTable {
                 in.readBytes(bytes);
                 return bytes;
             }
-            case 'F': return read(in);
-            case 'A': return readArray(in);
+            case 'F': return read(in, depth + 1);
+            case 'A': return readArray(in, depth + 1);
             case 'V': return null;
             default:
                 throw new MalformedTableException("unknown field type '" + tag + "'");
         }
     }
 
-    private static List<Object> readArray(ByteBuf in) {
+    private static List<Object> readArray(ByteBuf in, int depth) {
+        checkNesting(depth);
         long length = in.readUnsignedInt();
         if (length > in.readableBytes()) {
             throw new MalformedTableException("array length " + length + " exceeds the frame");
@@ -149,7 +171,7 @@ public final class FieldTable {
         int end = in.readerIndex() + (int) length;
         List<Object> list = new ArrayList<>();
         while (in.readerIndex() < end) {
-            list.add(readValue(in));
+            list.add(readValue(in, depth));
         }
         if (in.readerIndex() != end) {
             throw new MalformedTableException("array entries overrun the array length");
