@@ -20,6 +20,7 @@ import io.spool.broker.model.ErrorKind;
 import io.spool.broker.model.Message;
 import io.spool.broker.model.QueueEntry;
 import io.spool.broker.model.VirtualHost;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -124,7 +125,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.outbox = new DeliveryOutbox(ctx.channel().eventLoop(), this::drainOutbox);
-        this.name = ctx.channel().remoteAddress() + " -> " + ctx.channel().localAddress();
+        this.name = address(ctx.channel().remoteAddress()) + " -> " + address(ctx.channel().localAddress());
         this.lastReadNanos = System.nanoTime();
         if (!server.register(this)) {
             log.warn("refusing connection {}: the limit of {} connections is reached", name, config.maxConnections());
@@ -139,6 +140,14 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
         }, config.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** "127.0.0.1:5672", as RabbitMQ writes addresses in connection names (no leading slash). */
+    private static String address(SocketAddress a) {
+        if (a instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(a);
     }
 
     @Override

@@ -4,6 +4,10 @@ import io.spool.broker.Broker;
 import io.spool.broker.BrokerConfig;
 import io.spool.broker.ListenException;
 import io.spool.broker.Version;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -52,7 +56,7 @@ final class ServerCommand implements Callable<Integer> {
     long maxMessageSize;
 
     @Option(names = "--memory-high-watermark", defaultValue = "0",
-            description = "Bytes of queued messages that block publishers (0: 40% of the heap). Default: ${DEFAULT-VALUE}")
+            description = "Bytes of queued messages that block publishers (0: 40%% of the heap). Default: ${DEFAULT-VALUE}")
     long memoryHighWatermark;
 
     @Option(names = "--max-connections", defaultValue = "0", description = "Most client connections (0: no limit). Default: ${DEFAULT-VALUE}")
@@ -75,7 +79,12 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("spool: " + e.getMessage());
             return 2;
         }
-        Files.createDirectories(cfg.dataDir());
+        try {
+            Files.createDirectories(cfg.dataDir());
+        } catch (IOException e) {
+            System.err.println("spool: cannot use data directory " + cfg.dataDir() + ": " + reason(e));
+            return 1;
+        }
         Broker broker = new Broker(cfg);
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
@@ -92,5 +101,14 @@ final class ServerCommand implements Callable<Integer> {
         log.info("received stop signal");
         broker.stop();
         return 0;
+    }
+
+    private static String reason(IOException e) {
+        return switch (e) {
+            case AccessDeniedException denied -> "permission denied";
+            case FileAlreadyExistsException exists -> exists.getFile() + " is not a directory";
+            case FileSystemException fs when fs.getReason() != null -> fs.getReason();
+            default -> e.toString();
+        };
     }
 }

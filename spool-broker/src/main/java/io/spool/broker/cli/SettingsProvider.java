@@ -3,6 +3,7 @@ package io.spool.broker.cli;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +29,8 @@ final class SettingsProvider implements CommandLine.IDefaultValueProvider {
                 file.load(r);
             } catch (IOException e) {
                 throw new CommandLine.ParameterException(new CommandLine(new SpoolCommand()),
-                        "cannot read config file " + path + ": " + e.getMessage());
+                        "cannot read config file " + path + ": "
+                                + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()));
             }
         }
     }
@@ -47,7 +49,9 @@ final class SettingsProvider implements CommandLine.IDefaultValueProvider {
 
     @Override
     public String defaultValue(CommandLine.Model.ArgSpec spec) {
-        if (!(spec instanceof CommandLine.Model.OptionSpec option)) {
+        if (!(spec instanceof CommandLine.Model.OptionSpec option) || option.usageHelp() || option.versionHelp()) {
+            // --help and --version are actions, not settings: SPOOL_VERSION=1.2 in an image's
+            // environment must not turn into a bad value for --version.
             return null;
         }
         String longName = option.longestName().replaceFirst("^--", "");

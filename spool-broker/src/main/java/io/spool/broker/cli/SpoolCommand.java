@@ -23,7 +23,13 @@ public final class SpoolCommand implements Runnable {
 
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new SpoolCommand());
-        cli.setDefaultValueProvider(new SettingsProvider(args, System.getenv()));
+        try {
+            cli.setDefaultValueProvider(new SettingsProvider(args, System.getenv()));
+        } catch (CommandLine.ParameterException e) {
+            // A usage error like any other: one line and picocli's exit code for bad usage.
+            System.err.println("spool: " + e.getMessage());
+            System.exit(cli.getCommandSpec().exitCodeOnInvalidInput());
+        }
         System.exit(cli.execute(args));
     }
 

@@ -29,8 +29,9 @@ class SmokeTest {
 
         BlockingQueue<String> got = new ArrayBlockingQueue<>(10);
         ch.basicConsume(q, false, (tag, d) -> {
-            got.add(new String(d.getBody(), StandardCharsets.UTF_8));
+            // Ack first: once the test sees the body it closes the channel, and a late ack would fail.
             ch.basicAck(d.getEnvelope().getDeliveryTag(), false);
+            got.add(new String(d.getBody(), StandardCharsets.UTF_8));
         }, tag -> { });
         ch.basicPublish("", q, null, "world".getBytes(StandardCharsets.UTF_8));
         assertThat(got.poll(5, TimeUnit.SECONDS)).isEqualTo("world");
