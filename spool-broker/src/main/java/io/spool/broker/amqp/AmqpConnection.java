@@ -576,8 +576,15 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 Consumer c = p.consumer();
                 QueueEntry e = p.entry();
                 if (state != State.OPEN || !ch.accepts(c)) {
+                    // The queue reserved credit for this delivery; it never reaches the
+                    // unacked list, so give the credit back here or the channel's shared
+                    // window stays short by one for good.
+                    boolean windowReopened = c.releaseCredit();
                     if (e.queue() != null) {
                         e.queue().requeue(e);
+                    }
+                    if (windowReopened && state == State.OPEN) {
+                        ch.pumpConsumedQueues();
                     }
                     continue;
                 }
@@ -599,6 +606,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
             ctx.write(batch);
         }
         if (wrote) {
+            wroteSinceHeartbeat = true;
             flush();
         }
         resumeIfStarved();
@@ -614,6 +622,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     /** Writes a method; it goes out with the next flush (at the end of the current read). */
     void write(int channel, AmqpMethod method) {
+        wroteSinceHeartbeat = true;
         ctx.write(encode(channel, method));
     }
 
@@ -625,11 +634,16 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
     void writeWithContent(int channel, AmqpMethod method, Message message) {
         ByteBuf buf = ctx.alloc().ioBuffer(1024 + FrameWriter.contentSize(message, frameMax));
         FrameWriter.methodWithContent(buf, channel, method, message, frameMax);
+        wroteSinceHeartbeat = true;
         ctx.write(buf);
     }
 
+    /**
+     * Flushes what was written. Runs after every read, with or without anything to send, so
+     * it must not count as traffic: only the writes above tell the heartbeat timer that the
+     * client has heard from us.
+     */
     private void flush() {
-        wroteSinceHeartbeat = true;
         ctx.flush();
     }
 
