@@ -585,8 +585,15 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 Consumer c = p.consumer();
                 QueueEntry e = p.entry();
                 if (state != State.OPEN || !ch.accepts(c)) {
+                    // The queue reserved credit for this delivery; it never reaches the
+                    // unacked list, so give the credit back here or the channel's shared
+                    // window stays short by one for good.
+                    boolean windowReopened = c.releaseCredit();
                     if (e.queue() != null) {
                         e.queue().requeue(e);
+                    }
+                    if (windowReopened && state == State.OPEN) {
+                        ch.pumpConsumedQueues();
                     }
                     continue;
                 }
