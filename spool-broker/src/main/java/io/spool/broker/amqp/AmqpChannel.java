@@ -42,6 +42,7 @@ final class AmqpChannel implements ConsumerOwner {
 
     private static final String REPLY_TO = VirtualHost.DIRECT_REPLY_TO;
     private static final String REPLY_TO_PREFIX = REPLY_TO + ".";
+    private static final int INITIAL_BODY_BUFFER = 64 * 1024;
 
     private enum Settle { ACK, REQUEUE, DISCARD }
 
@@ -68,8 +69,13 @@ final class AmqpChannel implements ConsumerOwner {
     // content being assembled
     private BasicMethod.Publish publishing;
     private MessageProperties publishingProperties;
+    /**
+     * The body received so far. It grows as frames arrive, so a client that announces a large
+     * body holds only what it has actually sent; those bytes count against the memory alarm.
+     */
     private byte[] publishingBody;
     private int bodyReceived;
+    private long bodyExpected;
 
     // publisher confirms
     private boolean confirmMode;
@@ -199,7 +205,8 @@ final class AmqpChannel implements ConsumerOwner {
                     60, 40);
         }
         conn.publishReceived();
-        publishingBody = new byte[(int) header.bodySize()];
+        bodyExpected = header.bodySize();
+        publishingBody = new byte[(int) Math.min(bodyExpected, INITIAL_BODY_BUFFER)];
         bodyReceived = 0;
         if (header.bodySize() == 0) {
             completePublish();
@@ -220,14 +227,29 @@ final class AmqpChannel implements ConsumerOwner {
         }
         ByteBuf payload = body.payload();
         int n = payload.readableBytes();
-        if (n > publishingBody.length - bodyReceived) {
+        if (n > bodyExpected - bodyReceived) {
             throw new ProtocolException(ErrorKind.FRAME_ERROR,
                     "content body frame exceeds remaining content size", 60, 40);
         }
+        if (bodyReceived + n > publishingBody.length) {
+            long grown = Math.max(bodyReceived + n, Math.min(bodyExpected, 2L * publishingBody.length));
+            publishingBody = java.util.Arrays.copyOf(publishingBody, (int) grown);
+        }
+        // Like RabbitMQ, a body frame arriving during an alarm blocks the connection; the
+        // check comes before these bytes count, so the frame that crosses the mark gets in.
+        conn.publishReceived();
         payload.getBytes(payload.readerIndex(), publishingBody, bodyReceived, n);
         bodyReceived += n;
-        if (bodyReceived == publishingBody.length) {
-            completePublish();
+        conn.contentReceived(n);
+        if (bodyReceived == bodyExpected) {
+            int held = bodyReceived;
+            try {
+                completePublish();
+            } finally {
+                // Released after the queues counted the message, so the total does not dip
+                // below the mark and flap the alarm.
+                conn.contentReceived(-held);
+            }
         }
     }
 
@@ -247,6 +269,7 @@ final class AmqpChannel implements ConsumerOwner {
         publishing = null;
         publishingProperties = null;
         publishingBody = null;
+        bodyReceived = 0;
 
         Exchange exchange = vhost.requireExchange(m.exchange());
         if (exchange.internal()) {
@@ -735,6 +758,9 @@ final class AmqpChannel implements ConsumerOwner {
             return;
         }
         released = true;
+        if (publishingBody != null && bodyReceived > 0) {
+            conn.contentReceived(-bodyReceived);
+        }
         publishing = null;
         publishingBody = null;
         for (Consumer c : List.copyOf(consumers.values())) {

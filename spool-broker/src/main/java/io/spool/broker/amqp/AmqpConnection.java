@@ -531,6 +531,18 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Bytes of message bodies received but not yet complete (negative when they leave). They
+     * count against the memory alarm like queued messages do.
+     */
+    void contentReceived(long bytes) {
+        if (bytes > 0) {
+            server.memory().add(bytes);
+        } else if (bytes < 0) {
+            server.memory().release(-bytes);
+        }
+    }
+
     /** The alarm cleared: read again. Any thread. */
     void alarmCleared() {
         runOnLoop(() -> {

@@ -86,6 +86,10 @@ public final class AmqpServer {
         return vhosts.apply(name);
     }
 
+    MessageMemory memory() {
+        return memory;
+    }
+
     boolean memoryAlarm() {
         return memory.alarm();
     }
