@@ -7,42 +7,67 @@ import io.spool.broker.amqp.AmqpServer;
 import io.spool.broker.auth.Authenticator;
 import io.spool.broker.http.HttpServer;
 import io.spool.broker.model.MessageMemory;
+import io.spool.broker.model.ResourceAlarms;
 import io.spool.broker.model.VirtualHost;
+import io.spool.broker.store.Storage;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broker: one virtual host, the AMQP listener and the management HTTP listener, started
- * and stopped together. Embeddable: tests start one on port 0 and ask for the port.
+ * The broker: the data directory, one virtual host, the AMQP listener and the management HTTP
+ * listener, started and stopped together. Embeddable: tests start one on port 0 and ask for
+ * the port.
  */
 public final class Broker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
 
     private final BrokerConfig config;
+    private final ResourceAlarms alarms = new ResourceAlarms();
     private final MessageMemory memory;
-    private final VirtualHost vhost;
-    private final AmqpServer amqp;
     private final HttpServer http;
+    private Storage storage;
+    private DiskMonitor diskMonitor;
+    private VirtualHost vhost;
+    private AmqpServer amqp;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private volatile boolean running;
 
     public Broker(BrokerConfig config) {
         this.config = config;
-        this.memory = new MessageMemory(config.effectiveMemoryHighWatermark());
-        this.vhost = new VirtualHost("/", memory);
-        this.amqp = new AmqpServer(config, name -> name.equals(vhost.name()) ? vhost : null, new Authenticator(), memory);
+        this.memory = new MessageMemory(config.effectiveMemoryHighWatermark(), alarms);
         this.http = config.httpPort() >= 0 ? new HttpServer(config, this) : null;
     }
 
     /**
-     * Starts listening. On failure (a port already taken) everything started so far is
-     * stopped and the cause is thrown.
+     * Opens the data directory, recovers what a previous run left there, then starts
+     * listening. On failure (a port already taken, the data directory locked or unusable)
+     * everything started so far is stopped and the cause is thrown.
      */
-    public Broker start() throws ListenException {
+    public Broker start() throws StartException {
         long started = System.nanoTime();
+        try {
+            storage = new Storage(config.dataDir(), config.segmentSize());
+        } catch (IOException e) {
+            throw new StartException("cannot use data directory " + config.dataDir() + ": " + e.getMessage(), e);
+        }
+        vhost = new VirtualHost("/", memory, storage);
+        try {
+            VirtualHost.RestoreReport r = vhost.restore();
+            log.info("recovered {} exchanges, {} queues, {} bindings and {} messages in {} ms "
+                            + "({} damaged records skipped, {} bytes of torn tail cut)",
+                    r.exchanges(), r.queues(), r.bindings(), r.messages(), r.millis(), r.damaged(), r.cutBytes());
+        } catch (IOException | RuntimeException e) {
+            storage.close();
+            throw new StartException("cannot recover from data directory " + config.dataDir() + ": " + e, e);
+        }
+        diskMonitor = new DiskMonitor(storage, config.diskFreeLimit(), alarms);
+        diskMonitor.start();
+        amqp = new AmqpServer(config, name -> name.equals(vhost.name()) ? vhost : null, new Authenticator(), memory,
+                alarms, storage.commit());
         boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(config.effectiveIoThreads(), NioIoHandler.newFactory());
         try {
@@ -61,6 +86,7 @@ public final class Broker implements AutoCloseable {
             }
         } catch (ListenException e) {
             shutdownLoops();
+            closeStorage();
             throw e;
         }
         running = true;
@@ -79,6 +105,14 @@ public final class Broker implements AutoCloseable {
 
     public MessageMemory memory() {
         return memory;
+    }
+
+    public ResourceAlarms alarms() {
+        return alarms;
+    }
+
+    public Storage storage() {
+        return storage;
     }
 
     public AmqpServer amqp() {
@@ -122,7 +156,21 @@ public final class Broker implements AutoCloseable {
         }
         amqp.closeAll("broker forced connection closure with reason 'shutdown'", config.shutdownTimeoutMillis());
         shutdownLoops();
+        closeStorage();
         log.info("stopped");
+    }
+
+    /** After every connection is gone: flush and close each queue's store, release the directory. */
+    private void closeStorage() {
+        if (diskMonitor != null) {
+            diskMonitor.close();
+        }
+        if (vhost != null) {
+            vhost.close();
+        }
+        if (storage != null) {
+            storage.close();
+        }
     }
 
     private void shutdownLoops() {

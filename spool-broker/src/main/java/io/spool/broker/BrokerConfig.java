@@ -20,6 +20,8 @@ import java.nio.file.Path;
  * @param handshakeTimeoutMillis time a new connection has to complete its handshake
  * @param maxConnections       most client connections at once; 0 means no limit
  * @param shutdownTimeoutMillis time clients get to acknowledge the close on shutdown
+ * @param diskFreeLimit        free bytes on the data disk below which publishers are blocked
+ * @param segmentSize          bytes after which a queue starts a new segment file
  */
 public record BrokerConfig(
         String bind,
@@ -34,7 +36,9 @@ public record BrokerConfig(
         int ioThreads,
         long handshakeTimeoutMillis,
         int maxConnections,
-        long shutdownTimeoutMillis) {
+        long shutdownTimeoutMillis,
+        long diskFreeLimit,
+        long segmentSize) {
 
     public static final int DEFAULT_AMQP_PORT = 5672;
     public static final int DEFAULT_HTTP_PORT = 15672;
@@ -71,6 +75,8 @@ public record BrokerConfig(
         private long handshakeTimeoutMillis = 10_000;
         private int maxConnections;
         private long shutdownTimeoutMillis = 5_000;
+        private long diskFreeLimit = 50L * 1024 * 1024;
+        private long segmentSize = 8L * 1024 * 1024;
 
         private Builder() {}
 
@@ -88,6 +94,8 @@ public record BrokerConfig(
             handshakeTimeoutMillis = c.handshakeTimeoutMillis;
             maxConnections = c.maxConnections;
             shutdownTimeoutMillis = c.shutdownTimeoutMillis;
+            diskFreeLimit = c.diskFreeLimit;
+            segmentSize = c.segmentSize;
         }
 
         public Builder bind(String v) { bind = v; return this; }
@@ -103,6 +111,8 @@ public record BrokerConfig(
         public Builder handshakeTimeoutMillis(long v) { handshakeTimeoutMillis = v; return this; }
         public Builder maxConnections(int v) { maxConnections = v; return this; }
         public Builder shutdownTimeoutMillis(long v) { shutdownTimeoutMillis = v; return this; }
+        public Builder diskFreeLimit(long v) { diskFreeLimit = v; return this; }
+        public Builder segmentSize(long v) { segmentSize = v; return this; }
 
         public BrokerConfig build() {
             if (frameMax < 4096) {
@@ -118,9 +128,15 @@ public record BrokerConfig(
                 throw new IllegalArgumentException("max message size must be between 1 byte and 512 MiB, got "
                         + maxMessageSize);
             }
+            if (segmentSize < 64 * 1024 || segmentSize > 1024L * 1024 * 1024) {
+                throw new IllegalArgumentException("segment size must be between 64 KiB and 1 GiB, got " + segmentSize);
+            }
+            if (diskFreeLimit < 0) {
+                throw new IllegalArgumentException("disk free limit must not be negative, got " + diskFreeLimit);
+            }
             return new BrokerConfig(bind, amqpPort, httpPort, dataDir, frameMax, channelMax, heartbeatSeconds,
                     maxMessageSize, memoryHighWatermark, ioThreads, handshakeTimeoutMillis, maxConnections,
-                    shutdownTimeoutMillis);
+                    shutdownTimeoutMillis, diskFreeLimit, segmentSize);
         }
     }
 }

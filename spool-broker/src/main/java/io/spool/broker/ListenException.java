@@ -1,7 +1,7 @@
 package io.spool.broker;
 
 /** A listener could not bind its address (typically: the port is already in use). */
-public final class ListenException extends Exception {
+public final class ListenException extends StartException {
 
     public ListenException(String listener, String host, int port, Throwable cause) {
         super("cannot listen for " + listener + " on " + host + ":" + port + ": " + reason(cause), cause);

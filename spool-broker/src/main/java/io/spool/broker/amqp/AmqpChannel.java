@@ -82,6 +82,9 @@ final class AmqpChannel implements ConsumerOwner {
     private long publishSeq;
     private long confirmedUpTo;
     private long confirmSentUpTo;
+    /** Confirms and commit-oks waiting for their messages to reach the disk. */
+    private final PendingConfirms durableReplies = new PendingConfirms();
+    private boolean waitingForCommit;
 
     // transactions
     private boolean txMode;
@@ -293,19 +296,33 @@ final class AmqpChannel implements ConsumerOwner {
             return;
         }
         long seq = confirmMode ? ++publishSeq : 0;
-        route(exchange, message, m.mandatory());
+        long generation = route(exchange, message, m.mandatory());
         if (confirmMode) {
-            confirmedUpTo = seq;
-            conn.confirmsPending(this);
+            if (generation == Queue.REFUSED) {
+                replyWhenDurable(-seq, 0);
+            } else {
+                replyWhenDurable(seq, generation);
+            }
         }
     }
 
-    private void route(Exchange exchange, Message message, boolean mandatory) {
+    /**
+     * Routes and enqueues a message. Returns the group-commit generation it must wait for to
+     * be durable (0: none), or {@link Queue#REFUSED} if a queue could not store it.
+     */
+    private long route(Exchange exchange, Message message, boolean mandatory) {
         vhost.route(exchange, message, routing);
         Message routed = routing.message();
         List<Queue> queues = routing.queues();
+        long generation = 0;
+        boolean refused = false;
         for (int i = 0; i < queues.size(); i++) {
-            queues.get(i).enqueue(routed);
+            long g = queues.get(i).enqueue(routed);
+            if (g == Queue.REFUSED) {
+                refused = true;
+            } else {
+                generation = Math.max(generation, g);
+            }
         }
         Consumer reply = routing.directReply();
         if (reply != null) {
@@ -314,6 +331,57 @@ final class AmqpChannel implements ConsumerOwner {
         if (!routing.routed() && mandatory) {
             conn.writeWithContent(number, new BasicMethod.Return(312, "NO_ROUTE", message.exchange(),
                     message.routingKey()), routed);
+        }
+        return refused ? Queue.REFUSED : generation;
+    }
+
+    /**
+     * Owes the client a reply (confirm, nack, commit-ok) once the given generation is on disk;
+     * sends whatever is due now and asks the group commit to call back for the rest.
+     */
+    private void replyWhenDurable(long tag, long generation) {
+        durableReplies.add(tag, generation);
+        releaseDurableReplies();
+        if (!durableReplies.isEmpty() && !waitingForCommit) {
+            waitingForCommit = true;
+            conn.commit().afterNextCommit(() -> conn.runOnLoop(this::afterCommit));
+        }
+    }
+
+    private void afterCommit() {
+        waitingForCommit = false;
+        if (closing || released) {
+            durableReplies.clear();
+            return;
+        }
+        releaseDurableReplies();
+        flushConfirms();
+        conn.flushOut();
+        if (!durableReplies.isEmpty()) {
+            waitingForCommit = true;
+            conn.commit().afterNextCommit(() -> conn.runOnLoop(this::afterCommit));
+        }
+    }
+
+    private void releaseDurableReplies() {
+        long durable = conn.commit().durableGeneration();
+        while (durableReplies.firstReady(durable)) {
+            long tag = durableReplies.poll();
+            if (tag > 0) {
+                confirmedUpTo = tag;
+            } else {
+                flushConfirms();
+                if (tag < 0) {
+                    conn.write(number, new BasicMethod.Nack(-tag, false, false));
+                    confirmSentUpTo = -tag;
+                    confirmedUpTo = -tag;
+                } else {
+                    conn.write(number, new TxMethod.CommitOk());
+                }
+            }
+        }
+        if (confirmedUpTo > confirmSentUpTo) {
+            conn.confirmsPending(this);
         }
     }
 
@@ -350,13 +418,15 @@ final class AmqpChannel implements ConsumerOwner {
         List<TxSettle> settles = List.copyOf(txSettles);
         txPublishes.clear();
         txSettles.clear();
+        long generation = 0;
         for (TxPublish p : publishes) {
-            route(p.exchange(), p.message(), p.mandatory());
+            generation = Math.max(generation, route(p.exchange(), p.message(), p.mandatory()));
         }
         for (TxSettle s : settles) {
             settle(s.deliveries(), s.how());
         }
-        conn.write(number, new TxMethod.CommitOk());
+        // commit-ok means the transaction's persistent messages are on disk.
+        replyWhenDurable(PendingConfirms.COMMIT_OK, generation);
     }
 
     private void txRollback() {

@@ -19,6 +19,7 @@ import io.spool.broker.model.Consumer;
 import io.spool.broker.model.ErrorKind;
 import io.spool.broker.model.Message;
 import io.spool.broker.model.QueueEntry;
+import io.spool.broker.model.ResourceAlarms;
 import io.spool.broker.model.VirtualHost;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -513,21 +514,23 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    // ---- the memory alarm ----
+    // ---- resource alarms ----
 
     /**
-     * A channel received a publish. While the memory alarm is on, the connection stops reading
+     * A channel received a publish. While a resource alarm is on, the connection stops reading
      * (and tells the client, if it asked to be told) until the alarm clears.
      */
     void publishReceived() {
-        if (!blocked && server.memoryAlarm()) {
+        ResourceAlarms alarms = server.alarms();
+        if (!blocked && alarms.any()) {
             blocked = true;
             ctx.channel().config().setAutoRead(false);
+            String reason = alarms.reason();
             if (clientBlockedNotify) {
                 blockedNotified = true;
-                write(0, new ConnectionMethod.Blocked("low on memory"));
+                write(0, new ConnectionMethod.Blocked(reason));
             }
-            log.info("connection {} blocked: low on memory", name);
+            log.info("connection {} blocked: {}", name, reason);
         }
     }
 
@@ -546,7 +549,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
     /** The alarm cleared: read again. Any thread. */
     void alarmCleared() {
         runOnLoop(() -> {
-            if (!blocked || state == State.CLOSED) {
+            if (!blocked || state == State.CLOSED || server.alarms().any()) {
                 return;
             }
             blocked = false;
@@ -665,6 +668,15 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
      */
     private void flush() {
         ctx.flush();
+    }
+
+    /** Flushes writes made outside a read (a timer, a callback). */
+    void flushOut() {
+        flush();
+    }
+
+    io.spool.broker.store.GroupCommit commit() {
+        return server.commit();
     }
 
     void confirmsPending(AmqpChannel ch) {

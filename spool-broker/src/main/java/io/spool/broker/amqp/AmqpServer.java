@@ -12,6 +12,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.spool.broker.BrokerConfig;
 import io.spool.broker.auth.Authenticator;
 import io.spool.broker.model.MessageMemory;
+import io.spool.broker.model.ResourceAlarms;
+import io.spool.broker.store.GroupCommit;
 import io.spool.broker.model.VirtualHost;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -31,20 +33,22 @@ public final class AmqpServer {
     private final Function<String, VirtualHost> vhosts;
     private final Authenticator authenticator;
     private final MessageMemory memory;
+    private final ResourceAlarms alarms;
+    private final GroupCommit commit;
     private final Set<AmqpConnection> connections = ConcurrentHashMap.newKeySet();
     private Channel listener;
 
     public AmqpServer(BrokerConfig config, Function<String, VirtualHost> vhosts, Authenticator authenticator,
-                      MessageMemory memory) {
+                      MessageMemory memory, ResourceAlarms alarms, GroupCommit commit) {
         this.config = config;
         this.vhosts = vhosts;
         this.authenticator = authenticator;
         this.memory = memory;
-        memory.listener(raised -> {
-            if (!raised) {
-                for (AmqpConnection c : connections) {
-                    c.alarmCleared();
-                }
+        this.alarms = alarms;
+        this.commit = commit;
+        alarms.addListener(() -> {
+            for (AmqpConnection c : connections) {
+                c.alarmCleared();
             }
         });
     }
@@ -90,8 +94,12 @@ public final class AmqpServer {
         return memory;
     }
 
-    boolean memoryAlarm() {
-        return memory.alarm();
+    ResourceAlarms alarms() {
+        return alarms;
+    }
+
+    GroupCommit commit() {
+        return commit;
     }
 
     boolean register(AmqpConnection c) {

@@ -2,7 +2,7 @@ package io.spool.broker.cli;
 
 import io.spool.broker.Broker;
 import io.spool.broker.BrokerConfig;
-import io.spool.broker.ListenException;
+import io.spool.broker.StartException;
 import io.spool.broker.Version;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -65,6 +65,14 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--io-threads", defaultValue = "0", description = "Network event loop threads (0: one per core). Default: ${DEFAULT-VALUE}")
     int ioThreads;
 
+    @Option(names = "--disk-free-limit", defaultValue = "52428800",
+            description = "Free bytes on the data disk below which publishers are blocked. Default: ${DEFAULT-VALUE}")
+    long diskFreeLimit;
+
+    @Option(names = "--segment-size", defaultValue = "8388608",
+            description = "Bytes after which a queue starts a new segment file. Default: ${DEFAULT-VALUE}")
+    long segmentSize;
+
     @Override
     public Integer call() throws Exception {
         BrokerConfig cfg;
@@ -74,6 +82,7 @@ final class ServerCommand implements Callable<Integer> {
                     .frameMax(frameMax).channelMax(channelMax).heartbeatSeconds(heartbeat)
                     .maxMessageSize(maxMessageSize).memoryHighWatermark(memoryHighWatermark)
                     .maxConnections(maxConnections).ioThreads(ioThreads)
+                    .diskFreeLimit(diskFreeLimit).segmentSize(segmentSize)
                     .build();
         } catch (IllegalArgumentException e) {
             System.err.println("spool: " + e.getMessage());
@@ -91,7 +100,7 @@ final class ServerCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         try {
             broker.start();
-        } catch (ListenException e) {
+        } catch (StartException e) {
             System.err.println("spool: " + e.getMessage());
             return 1;
         }

@@ -76,8 +76,10 @@ final class ManagementApi {
             return Response.json(200, broker.amqp().connections().stream().map(this::connection).toList());
         }
         if (rest.equals(List.of("health", "checks", "alarms"))) {
-            if (broker.memory().alarm()) {
-                return Response.json(503, Map.of("status", "failed", "reason", "resource alarm in effect: memory"));
+            if (broker.alarms().any()) {
+                String which = broker.alarms().memory() && broker.alarms().disk() ? "memory, disk"
+                        : broker.alarms().memory() ? "memory" : "disk";
+                return Response.json(503, Map.of("status", "failed", "reason", "resource alarm in effect: " + which));
             }
             return Response.json(200, Map.of("status", "ok"));
         }

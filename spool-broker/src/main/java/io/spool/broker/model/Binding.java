@@ -25,6 +25,16 @@ public record Binding(Exchange source, Destination destination, String routingKe
         return copy;
     }
 
+    /** The arguments as the wire carries them, with void values as null again. */
+    public static Map<String, Object> wireArguments(Map<String, Object> args) {
+        if (!args.containsValue(VoidValue.INSTANCE)) {
+            return args;
+        }
+        java.util.LinkedHashMap<String, Object> copy = new java.util.LinkedHashMap<>();
+        args.forEach((k, v) -> copy.put(k, v == VoidValue.INSTANCE ? null : v));
+        return copy;
+    }
+
     /** Stands for a void (null) value in binding arguments. */
     public enum VoidValue {
         INSTANCE

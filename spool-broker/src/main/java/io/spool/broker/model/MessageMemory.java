@@ -3,28 +3,21 @@ package io.spool.broker.model;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bytes of message content the broker holds in memory, against a high watermark. Crossing the
- * watermark raises the memory alarm (publishers are blocked until it clears); falling back
- * below clears it and calls the listener. Thread-safe.
+ * Bytes of message content the broker holds in memory (cached in queues, in flight to
+ * consumers, arriving from publishers), against a high watermark. Crossing it raises the
+ * memory alarm; falling back clears it. Queues stop caching bodies well before the watermark
+ * ({@link #canCache}), so the alarm means in-flight work, not depth, has grown. Thread-safe.
  */
 public final class MessageMemory {
 
-    /** Told when the alarm is raised or cleared; called on whichever thread crossed the mark. */
-    public interface AlarmListener {
-        void memoryAlarmChanged(boolean raised);
-    }
-
     private final AtomicLong bytes = new AtomicLong();
     private final long highWatermark;
+    private final ResourceAlarms alarms;
     private volatile boolean alarm;
-    private volatile AlarmListener listener = raised -> { };
 
-    public MessageMemory(long highWatermark) {
+    public MessageMemory(long highWatermark, ResourceAlarms alarms) {
         this.highWatermark = highWatermark;
-    }
-
-    public void listener(AlarmListener listener) {
-        this.listener = listener;
+        this.alarms = alarms;
     }
 
     public void add(long n) {
@@ -41,11 +34,16 @@ public final class MessageMemory {
         }
     }
 
+    /** Whether a queue may keep another {@code n} bytes of message bodies cached in memory. */
+    public boolean canCache(long n) {
+        return bytes.get() + n <= highWatermark / 2;
+    }
+
     private synchronized void changeAlarm() {
         boolean shouldBeRaised = bytes.get() > highWatermark;
         if (shouldBeRaised != alarm) {
             alarm = shouldBeRaised;
-            listener.memoryAlarmChanged(shouldBeRaised);
+            alarms.memory(shouldBeRaised);
         }
     }
 

@@ -1,26 +1,45 @@
 package io.spool.broker.model;
 
-import java.util.ArrayDeque;
+import io.netty.util.collection.LongObjectHashMap;
+import io.spool.broker.store.QueueStore;
+import io.spool.broker.util.LongDeque;
+import io.spool.broker.util.LongMinHeap;
+import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A queue: messages waiting in order, the deliveries awaiting acknowledgement, and the consumers
  * that share it round robin.
  *
- * <p>Threads: every field below the constructor's is guarded by this object's monitor. Any
- * thread may call in (publishers route here from their event loops, consumers ack from theirs).
- * While holding the monitor a queue calls only {@link ConsumerOwner} methods, which never call
- * back, so no thread ever holds two queue locks. The topology lock of the virtual host may be
- * held when a queue lock is taken, never the other way round.
+ * <p>Every message is appended to the queue's {@link QueueStore}; in memory the queue keeps the
+ * positions of waiting messages (eight bytes each) and a bounded cache of recent bodies, so its
+ * heap follows in-flight work rather than depth. A message whose body is not cached is read
+ * back from the store when it is handed out.
+ *
+ * <p>Threads: every field below the constructor's is guarded by this object's monitor, which
+ * is also the store's lock. Any thread may call in (publishers route here from their event
+ * loops, consumers ack from theirs). While holding the monitor a queue calls only
+ * {@link ConsumerOwner} methods, which never call back, so no thread ever holds two queue
+ * locks. The topology lock of the virtual host may be held when a queue lock is taken, never
+ * the other way round.
  */
 public final class Queue implements Destination {
+
+    private static final Logger log = LoggerFactory.getLogger(Queue.class);
+
+    /** Result of {@link #enqueue} when the queue is gone. */
+    public static final long DELETED = -1;
+    /** Result of {@link #enqueue} when the store refused the message (the disk failed). */
+    public static final long REFUSED = -2;
+    /** Bytes of bodies one queue keeps cached, at most. */
+    private static final long CACHE_LIMIT = 8L * 1024 * 1024;
 
     private final VirtualHost vhost;
     private final String name;
@@ -34,12 +53,19 @@ public final class Queue implements Destination {
     /** Bindings with this queue as destination; guarded by the virtual host's topology lock. */
     private final Set<Binding> inbound = new LinkedHashSet<>();
 
-    private final ArrayDeque<QueueEntry> ready = new ArrayDeque<>();
-    /** Entries that came back (nack, reject, a closed channel), served before {@link #ready}. */
-    private final PriorityQueue<QueueEntry> returned =
-            new PriorityQueue<>(Comparator.comparingLong((QueueEntry e) -> e.seq));
+    private QueueStore store;
+    /** Positions of waiting messages, oldest first. */
+    private final LongDeque ready = new LongDeque();
+    /** Positions of messages that came back (nack, reject, closed channel); served first. */
+    private final LongMinHeap returned = new LongMinHeap();
+    /** Bodies of waiting messages kept in memory, by position. */
+    private final LongObjectHashMap<Message> cache = new LongObjectHashMap<>();
+    private long cachedBytes;
+    /** Recovered messages below this position may have been delivered before the restart. */
+    private long redeliverBelow;
+    /** Every position below this one has been handed out at least once. */
+    private long deliveredBelow;
     private final ConsumerRing consumers = new ConsumerRing();
-    private long nextSeq;
     private int unacked;
     private boolean hadConsumers;
     private boolean deleted;
@@ -58,6 +84,21 @@ public final class Queue implements Destination {
         this.arguments = arguments == null ? Map.of() : Collections.unmodifiableMap(arguments);
         this.exclusiveOwner = exclusiveOwner;
         this.memory = memory;
+    }
+
+    /** Gives a new queue its (empty) store. Called once, before the queue is published. */
+    synchronized void attach(QueueStore newStore) {
+        this.store = newStore;
+    }
+
+    /** Gives a recovered queue its store and the messages found in it. */
+    synchronized void attach(QueueStore.Recovery recovery) {
+        this.store = recovery.store();
+        LongDeque positions = recovery.positions();
+        for (int i = 0; i < positions.size(); i++) {
+            ready.addLast(positions.get(i));
+        }
+        this.redeliverBelow = recovery.redeliverBelow();
     }
 
     @Override
@@ -101,16 +142,38 @@ public final class Queue implements Destination {
 
     // ---- publishing and delivering ----
 
-    /** Appends a message and delivers what the consumers can take. False if the queue is gone. */
-    public synchronized boolean enqueue(Message message) {
+    /**
+     * Appends a message and delivers what the consumers can take. Returns the group-commit
+     * generation the message waits for to be durable (0 if it need not wait: transient, or a
+     * non-durable queue), {@link #DELETED} if the queue is gone, or {@link #REFUSED} if the
+     * store could not take it.
+     */
+    public synchronized long enqueue(Message message) {
         if (deleted) {
-            return false;
+            return DELETED;
         }
-        ready.addLast(new QueueEntry(this, nextSeq++, message));
-        memory.add(message.size());
+        boolean persistent = message.properties().persistent();
+        long position;
+        try {
+            position = store.append(message, persistent);
+        } catch (UncheckedIOException e) {
+            log.error("{}: cannot store a message: {}", this, e.getCause().toString());
+            return REFUSED;
+        }
+        ready.addLast(position);
+        cacheIfRoom(position, message);
         publishedTotal++;
         pumpLocked();
-        return true;
+        return durable && persistent ? store.syncGeneration() : 0;
+    }
+
+    private void cacheIfRoom(long position, Message m) {
+        int size = m.size();
+        if (cachedBytes + size <= CACHE_LIMIT && memory.canCache(size)) {
+            cache.put(position, m);
+            cachedBytes += size;
+            memory.add(size);
+        }
     }
 
     /** Delivers waiting messages to consumers with credit, e.g. after credit came back. */
@@ -124,40 +187,64 @@ public final class Queue implements Destination {
             if (c == null) {
                 return;
             }
-            QueueEntry e = takeNext();
-            handOut(e, !c.autoAck());
+            QueueEntry e = takeNext(!c.autoAck());
+            if (e == null) {
+                c.releaseCredit();
+                continue;
+            }
             c.owner().deliver(c, e);
         }
     }
 
-    private QueueEntry takeNext() {
-        QueueEntry e = returned.poll();
-        return e != null ? e : ready.pollFirst();
-    }
-
-    private void handOut(QueueEntry e, boolean awaitAck) {
+    /**
+     * Takes the next waiting message, loading its body if it is not cached. Returns null if the
+     * store has lost it (a record that fails its CRC), which is dropped and logged.
+     */
+    private QueueEntry takeNext(boolean awaitAck) {
+        long position;
+        boolean redelivered;
+        if (!returned.isEmpty()) {
+            position = returned.poll();
+            redelivered = true;
+        } else {
+            position = ready.pollFirst();
+            redelivered = position < redeliverBelow;
+        }
+        Message m = cache.remove(position);
+        if (m != null) {
+            cachedBytes -= m.size();
+        } else {
+            m = store.read(position);
+            if (m == null) {
+                store.settle(position, true);
+                return null;
+            }
+            memory.add(m.size());
+        }
+        deliveredBelow = Math.max(deliveredBelow, position + 1);
+        QueueEntry e = new QueueEntry(this, position, m, redelivered);
         deliveredTotal++;
-        if (e.redelivered) {
+        if (redelivered) {
             redeliveredTotal++;
         }
         if (awaitAck) {
             e.unacked = true;
             unacked++;
         } else {
-            memory.release(e.message.size());
+            settleLocked(e);
         }
+        return e;
     }
 
     /** Takes the next message for a basic.get, or null if none is waiting. */
     public synchronized QueueEntry get(boolean autoAck) {
-        if (deleted) {
-            return null;
+        while (!deleted && (!returned.isEmpty() || !ready.isEmpty())) {
+            QueueEntry e = takeNext(!autoAck);
+            if (e != null) {
+                return e;
+            }
         }
-        QueueEntry e = takeNext();
-        if (e != null) {
-            handOut(e, !autoAck);
-        }
-        return e;
+        return null;
     }
 
     // ---- settling deliveries ----
@@ -165,8 +252,12 @@ public final class Queue implements Destination {
     /** Settles acknowledged deliveries and delivers more if credit allows. */
     public synchronized void ack(Collection<QueueEntry> entries) {
         for (QueueEntry e : entries) {
-            settleLocked(e);
-            ackedTotal++;
+            if (e.unacked) {
+                e.unacked = false;
+                unacked--;
+                ackedTotal++;
+                settleLocked(e);
+            }
         }
         pumpLocked();
     }
@@ -174,37 +265,53 @@ public final class Queue implements Destination {
     /** Drops deliveries rejected without requeue. */
     public synchronized void discard(Collection<QueueEntry> entries) {
         for (QueueEntry e : entries) {
-            settleLocked(e);
+            if (e.unacked) {
+                e.unacked = false;
+                unacked--;
+                settleLocked(e);
+            }
         }
         pumpLocked();
     }
 
+    /** The message has left the queue for good: the store records it, memory is given back. */
     private void settleLocked(QueueEntry e) {
-        if (e.unacked) {
-            e.unacked = false;
-            unacked--;
-            memory.release(e.message.size());
+        memory.release(e.message.size());
+        if (!deleted) {
+            store.settle(e.position, e.message.properties().persistent());
         }
     }
 
     /**
      * Puts deliveries back in line at their original positions, flagged redelivered. Auto-ack
-     * deliveries that never reached their client come back this way too.
+     * deliveries that never reached their client come back this way too: they were settled when
+     * handed out, so they are stored again.
      */
     public synchronized void requeue(Collection<QueueEntry> entries) {
         for (QueueEntry e : entries) {
+            if (deleted) {
+                if (e.unacked) {
+                    e.unacked = false;
+                    unacked--;
+                    memory.release(e.message.size());
+                }
+                continue;
+            }
+            long position = e.position;
             if (e.unacked) {
                 e.unacked = false;
                 unacked--;
-            } else {
-                memory.add(e.message.size());
-            }
-            if (deleted) {
                 memory.release(e.message.size());
-                continue;
+            } else {
+                try {
+                    position = store.append(e.message, e.message.properties().persistent());
+                } catch (UncheckedIOException ex) {
+                    log.error("{}: cannot store a requeued message: {}", this, ex.getCause().toString());
+                    continue;
+                }
             }
-            e.redelivered = true;
-            returned.add(e);
+            returned.add(position);
+            cacheIfRoom(position, e.message);
         }
         pumpLocked();
     }
@@ -261,33 +368,47 @@ public final class Queue implements Destination {
     /** Drops the waiting messages (not the unacknowledged ones); returns how many. */
     public synchronized int purge() {
         int n = ready.size() + returned.size();
-        releaseWaitingLocked();
+        while (!ready.isEmpty()) {
+            store.settle(ready.pollFirst(), true);
+        }
+        while (!returned.isEmpty()) {
+            store.settle(returned.poll(), true);
+        }
+        dropCacheLocked();
         return n;
     }
 
-    private void releaseWaitingLocked() {
-        long bytes = 0;
-        for (QueueEntry e : ready) {
-            bytes += e.message.size();
-        }
-        for (QueueEntry e : returned) {
-            bytes += e.message.size();
-        }
-        ready.clear();
-        returned.clear();
-        memory.release(bytes);
+    private void dropCacheLocked() {
+        memory.release(cachedBytes);
+        cachedBytes = 0;
+        cache.clear();
     }
 
-    /** Marks the queue deleted, drops its messages; returns the consumers to notify. */
+    /** Marks the queue deleted, drops its messages and store; returns the consumers to notify. */
     synchronized List<Consumer> markDeleted() {
         deleted = true;
-        releaseWaitingLocked();
+        ready.clear();
+        returned.clear();
+        dropCacheLocked();
+        if (store != null) {
+            store.delete();
+        }
         List<Consumer> all = consumers.snapshot();
         for (Consumer c : all) {
             c.markCancelled();
             consumers.remove(c);
         }
         return all;
+    }
+
+    /**
+     * Closes the store at a clean shutdown, noting which messages were delivered so that only
+     * those come back flagged redelivered.
+     */
+    public synchronized void close() {
+        if (!deleted && store != null) {
+            store.close(deliveredBelow);
+        }
     }
 
     public synchronized boolean deleted() {
@@ -309,6 +430,11 @@ public final class Queue implements Destination {
     public synchronized QueueStats stats() {
         return new QueueStats(ready.size() + returned.size(), unacked, consumers.size(),
                 publishedTotal, deliveredTotal, redeliveredTotal, ackedTotal);
+    }
+
+    /** Bytes this queue's store holds on disk. */
+    public synchronized long diskBytes() {
+        return store == null || deleted ? 0 : store.diskBytes();
     }
 
     /** A consistent snapshot of a queue's counters. */

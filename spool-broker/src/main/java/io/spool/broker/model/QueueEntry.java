@@ -1,28 +1,29 @@
 package io.spool.broker.model;
 
 /**
- * One message's place in one queue: the shared message plus what this queue knows of it (its
- * position, whether it was delivered before). Guarded by the queue's lock except where noted.
+ * One delivery of a message from a queue: the message (loaded from the cache or the store),
+ * its position in the queue's store, and whether it was delivered before. Created when the
+ * queue hands a message out; lives while the delivery awaits its ack.
  */
 public final class QueueEntry {
 
-    /** Position in the queue; requeued entries go back in this order. */
-    final long seq;
-    final Message message;
     final Queue queue;
-    boolean redelivered;
-    /** Counted in the queue's unacknowledged total (a delivery awaiting its ack). */
+    final long position;
+    final Message message;
+    final boolean redelivered;
+    /** Counted in the queue's unacknowledged total; guarded by the queue's lock. */
     boolean unacked;
 
-    QueueEntry(Queue queue, long seq, Message message) {
+    QueueEntry(Queue queue, long position, Message message, boolean redelivered) {
         this.queue = queue;
-        this.seq = seq;
+        this.position = position;
         this.message = message;
+        this.redelivered = redelivered;
     }
 
     /** An entry for a message that passes no queue, such as a direct reply. */
     public static QueueEntry unqueued(Message message) {
-        return new QueueEntry(null, 0, message);
+        return new QueueEntry(null, -1, message, false);
     }
 
     public Message message() {
@@ -34,10 +35,11 @@ public final class QueueEntry {
         return queue;
     }
 
-    /**
-     * Whether the message was delivered before. Read by the delivering thread after the queue
-     * handed the entry over, when the queue no longer changes it.
-     */
+    public long position() {
+        return position;
+    }
+
+    /** Whether the message may have been delivered before (requeued, or recovered after a restart). */
     public boolean redelivered() {
         return redelivered;
     }

@@ -200,6 +200,9 @@ class ManagementApiTest {
     void alarmsHealthCheckFailsWhileTheMemoryAlarmIsOn() throws Exception {
         Channel ch = broker.connect().createChannel();
         ch.queueDeclare("big", false, false, false, null);
+        // Waiting messages live on disk; a delivery held unacked is what occupies memory.
+        Channel holder = broker.connect().createChannel();
+        holder.basicConsume("big", false, new com.rabbitmq.client.DefaultConsumer(holder));
         ch.basicPublish("", "big", null, new byte[HIGH_WATERMARK + 1]);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get("/api/health/checks/alarms").status())
@@ -208,7 +211,7 @@ class ManagementApiTest {
         assertThat(r.body().get("status").asText()).isEqualTo("failed");
         assertThat(r.body().get("reason").asText()).contains("memory");
 
-        ch.queuePurge("big");
+        holder.basicAck(0, true);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get("/api/health/checks/alarms").status())
                 .isEqualTo(200));
     }

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 /** The headers exchange's matching, driven through a virtual host without any protocol. */
 class HeadersExchangeTest {
 
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final io.spool.broker.testing.TestVirtualHost vhosts = new io.spool.broker.testing.TestVirtualHost();
+
     private VirtualHost vhost;
     private Exchange headers;
     private Queue q;
@@ -21,7 +24,7 @@ class HeadersExchangeTest {
 
     @BeforeEach
     void setUp() {
-        vhost = new VirtualHost("/", new MessageMemory(Long.MAX_VALUE));
+        vhost = vhosts.vhost();
         headers = vhost.declareExchange("h", HeadersExchange.TYPE, false, false, false, Map.of());
         q = vhost.declareQueue("q", false, false, false, Map.of(), null).queue();
     }

@@ -14,13 +14,16 @@ import org.junit.jupiter.api.Test;
 /** The topic exchange's matching, driven through a virtual host without any protocol. */
 class TopicExchangeTest {
 
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final io.spool.broker.testing.TestVirtualHost vhosts = new io.spool.broker.testing.TestVirtualHost();
+
     private VirtualHost vhost;
     private Exchange topic;
     private final RoutingResult result = new RoutingResult();
 
     @BeforeEach
     void setUp() {
-        vhost = new VirtualHost("/", new MessageMemory(Long.MAX_VALUE));
+        vhost = vhosts.vhost();
         topic = vhost.declareExchange("t", TopicExchange.TYPE, false, false, false, Map.of());
     }
 

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
  */
 class TopologyConcurrencyTest {
 
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final io.spool.broker.testing.TestVirtualHost vhosts = new io.spool.broker.testing.TestVirtualHost();
+
     private static final int CHURNERS = 4;
     private static final int PUBLISHERS = 4;
     private static final int CHANGES_PER_CHURNER = 10_000;
@@ -33,7 +36,7 @@ class TopologyConcurrencyTest {
 
     @Test
     void publishersNeverMissStableBindingsWhileOthersBindAndUnbind() throws Exception {
-        VirtualHost vhost = new VirtualHost("/", new MessageMemory(Long.MAX_VALUE));
+        VirtualHost vhost = vhosts.vhost();
         Exchange topic = vhost.declareExchange("topic", TopicExchange.TYPE, false, false, false, Map.of());
         Exchange direct = vhost.declareExchange("direct", DirectExchange.TYPE, false, false, false, Map.of());
         Exchange fanout = vhost.declareExchange("fanout", FanoutExchange.TYPE, false, false, false, Map.of());

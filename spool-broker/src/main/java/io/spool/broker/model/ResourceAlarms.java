@@ -1,0 +1,67 @@
+package io.spool.broker.model;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The broker's resource alarms, memory and disk. While any is on, publishing connections are
+ * blocked; when the last clears, listeners are told so they can read again. Thread-safe.
+ */
+public final class ResourceAlarms {
+
+    /** Told when every alarm has cleared (on the thread that cleared the last). */
+    public interface ClearedListener {
+        void alarmsCleared();
+    }
+
+    private volatile boolean memory;
+    private volatile boolean disk;
+    private final List<ClearedListener> listeners = new CopyOnWriteArrayList<>();
+
+    public void addListener(ClearedListener l) {
+        listeners.add(l);
+    }
+
+    public void memory(boolean on) {
+        change(on, disk);
+    }
+
+    public void disk(boolean on) {
+        change(memory, on);
+    }
+
+    private void change(boolean newMemory, boolean newDisk) {
+        boolean notify;
+        synchronized (this) {
+            boolean wasOn = memory || disk;
+            memory = newMemory;
+            disk = newDisk;
+            notify = wasOn && !memory && !disk;
+        }
+        if (notify) {
+            for (ClearedListener l : listeners) {
+                l.alarmsCleared();
+            }
+        }
+    }
+
+    public boolean any() {
+        return memory || disk;
+    }
+
+    public boolean memory() {
+        return memory;
+    }
+
+    public boolean disk() {
+        return disk;
+    }
+
+    /** As RabbitMQ words it in connection.blocked: "low on memory", "low on disk", or both. */
+    public String reason() {
+        if (memory && disk) {
+            return "low on memory & disk";
+        }
+        return memory ? "low on memory" : disk ? "low on disk" : "";
+    }
+}

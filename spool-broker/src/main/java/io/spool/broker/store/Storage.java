@@ -1,0 +1,125 @@
+package io.spool.broker.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The data directory: where each queue's store lives, the definitions file, and the group
+ * commit they share. Durable queues keep their stores under {@code queues/}; the stores of
+ * non-durable queues live under {@code transient/}, which is emptied at every start. A lock
+ * file keeps two brokers out of one directory. Thread-safe.
+ *
+ * <pre>
+ *   data/
+ *     .lock
+ *     definitions.json
+ *     queues/&lt;id&gt;/0000000001.msgs, 0000000001.acks, ...
+ *     transient/&lt;id&gt;/...
+ * </pre>
+ */
+public final class Storage implements AutoCloseable {
+
+    private final Path dataDir;
+    private final long segmentSize;
+    private final GroupCommit commit = new GroupCommit();
+    private final DefinitionsFile definitions;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
+    public Storage(Path dataDir, long segmentSize) throws IOException {
+        this.dataDir = dataDir;
+        this.segmentSize = segmentSize;
+        Files.createDirectories(dataDir);
+        lockChannel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (IOException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            commit.close();
+            throw new IOException("data directory " + dataDir.toAbsolutePath() + " is in use by another Spool broker");
+        }
+        lock = l;
+        QueueStore.deleteDirectory(dataDir.resolve("transient"));
+        Files.createDirectories(dataDir.resolve("queues"));
+        Files.createDirectories(dataDir.resolve("transient"));
+        definitions = new DefinitionsFile(dataDir);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public GroupCommit commit() {
+        return commit;
+    }
+
+    public DefinitionsFile definitions() {
+        return definitions;
+    }
+
+    /** A fresh store for a new queue. {@code lock} is the queue's lock. */
+    public QueueStore create(String vhost, String queue, boolean durable, Object lock) {
+        return QueueStore.create(dirFor(vhost, queue, durable), durable, commit, lock, segmentSize);
+    }
+
+    /** The store of a durable queue found in the definitions, with its messages. */
+    public QueueStore.Recovery recover(String vhost, String queue, Object lock) throws IOException {
+        return QueueStore.recover(dirFor(vhost, queue, true), commit, lock, segmentSize);
+    }
+
+    /** Deletes store directories no durable queue owns (left by a queue deleted in a crash). */
+    public int deleteUnowned(java.util.Set<Path> owned) throws IOException {
+        int n = 0;
+        try (var dirs = Files.list(dataDir.resolve("queues"))) {
+            for (Path d : dirs.toList()) {
+                if (!owned.contains(d)) {
+                    QueueStore.deleteDirectory(d);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** The directory of a queue's store: a hash of its name, since names may hold any character. */
+    public Path dirFor(String vhost, String queue, boolean durable) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(vhost.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(queue.getBytes(StandardCharsets.UTF_8));
+            String id = HexFormat.of().formatHex(sha.digest(), 0, 16);
+            return dataDir.resolve(durable ? "queues" : "transient").resolve(id);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** Usable bytes on the data directory's file system. */
+    public long usableSpace() throws IOException {
+        return Files.getFileStore(dataDir).getUsableSpace();
+    }
+
+    @Override
+    public void close() {
+        commit.close();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException ignored) {
+            // the lock goes with the process anyway
+        }
+    }
+}
