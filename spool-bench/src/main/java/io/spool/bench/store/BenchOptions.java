@@ -64,7 +64,8 @@ record BenchOptions(
               --scaling-windows L   confirm windows for the group-commit runs (1,1000)
               --scaling-warmup S    seconds before each group-commit measurement (2)
               --scaling-seconds S   length of each group-commit measurement (10)
-              --only fill-drain|scaling
+              --only fill-drain|scaling run one scenario
+              --results DIR         where the markdown report goes (spool-bench/results)
             SPOOL_BENCH_JAVA_OPTS adds broker JVM options, e.g. -XX:StartFlightRecording=...
             """;
 
@@ -88,9 +89,6 @@ record BenchOptions(
         boolean scaling = true;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
-            if (flag.equals("-h") || flag.equals("--help")) {
-                throw new IllegalArgumentException("");
-            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(flag + " needs a value");
             }

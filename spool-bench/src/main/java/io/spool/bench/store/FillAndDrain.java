@@ -58,8 +58,9 @@ final class FillAndDrain {
         }
 
         RestartTiming warm;
+        long cached = PageCache.cachedBytes(dataDir);
         try (BrokerProcess again = start("restart-warm")) {
-            warm = RestartTiming.of(again, PageCache.cachedBytes(dataDir));
+            warm = RestartTiming.of(again, cached);
             System.err.printf("restart: ready %d ms after spawn (page cache warm)%n", warm.spawnToReady().toMillis());
             again.stop();
         }

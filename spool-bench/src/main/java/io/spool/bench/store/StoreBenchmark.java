@@ -1,15 +1,12 @@
 package io.spool.bench.store;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The store benchmark's entry point (run by {@code spool-bench/store-benchmark}): runs the
@@ -22,14 +19,16 @@ public final class StoreBenchmark {
     private StoreBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.print(BenchOptions.USAGE);
+            return;
+        }
         LocalDateTime now = LocalDateTime.now();
         BenchOptions options;
         try {
             options = BenchOptions.parse(args, now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         } catch (IllegalArgumentException e) {
-            if (!e.getMessage().isEmpty()) {
-                System.err.println("store-benchmark: " + e.getMessage());
-            }
+            System.err.println("store-benchmark: " + e.getMessage());
             System.err.print(BenchOptions.USAGE);
             System.exit(2);
             return;
@@ -41,20 +40,14 @@ public final class StoreBenchmark {
         FillDrainResult fillDrain = null;
         List<ScalingRow> scaling = null;
         if (options.fillAndDrain()) {
-            Path data = Files.createTempDirectory("spool-bench-store-");
-            try {
-                fillDrain = new FillAndDrain(options, data).run();
-            } finally {
-                deleteTree(data);
+            try (ScratchDirectory data = new ScratchDirectory("spool-bench-store-")) {
+                fillDrain = new FillAndDrain(options, data.path()).run();
             }
             loads.add("after fill-restart-drain " + HostInfo.loadAverage());
         }
         if (options.scaling()) {
-            Path data = Files.createTempDirectory("spool-bench-scaling-");
-            try {
-                scaling = new PublisherScaling(options, data).run();
-            } finally {
-                deleteTree(data);
+            try (ScratchDirectory data = new ScratchDirectory("spool-bench-scaling-")) {
+                scaling = new PublisherScaling(options, data.path()).run();
             }
             loads.add("after group commit " + HostInfo.loadAverage());
         }
@@ -74,13 +67,5 @@ public final class StoreBenchmark {
         Path out = options.resultsDir().resolve("store-" + options.runId() + ".md");
         Files.writeString(out, md, StandardCharsets.UTF_8);
         System.err.println("report written to " + out);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
