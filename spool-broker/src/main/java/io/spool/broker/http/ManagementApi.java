@@ -8,6 +8,7 @@ import io.spool.broker.amqp.AmqpConnection;
 import io.spool.broker.model.Exchange;
 import io.spool.broker.model.Queue;
 import io.spool.broker.model.VirtualHost;
+import io.spool.broker.store.GroupCommit;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -112,6 +113,10 @@ final class ManagementApi {
                 "messages", ready + unacked,
                 "messages_ready", ready,
                 "messages_unacknowledged", unacked));
+        // Not in RabbitMQ's overview: how many group commits and fsyncs the store has done, so a
+        // benchmark can set fsyncs per second against confirmed messages per second.
+        GroupCommit commit = broker.storage().commit();
+        m.put("storage", Map.of("commits", commit.commits(), "fsyncs", commit.fsyncs()));
         m.put("listeners", List.of(
                 Map.of("protocol", "amqp", "ip_address", broker.config().bind(), "port", broker.amqpPort()),
                 Map.of("protocol", "http", "ip_address", broker.config().bind(), "port", broker.httpPort())));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.MessageProperties;
 import io.spool.broker.testing.TestBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -93,6 +94,20 @@ class ManagementApiTest {
         assertThat(listeners).containsExactlyInAnyOrder(
                 "amqp 127.0.0.1:" + broker.port(),
                 "http 127.0.0.1:" + broker.broker().httpPort());
+    }
+
+    @Test
+    void overviewCountsGroupCommitsAndFsyncs() throws Exception {
+        Channel ch = broker.connect().createChannel();
+        ch.queueDeclare("jobs", true, false, false, null);
+        ch.confirmSelect();
+        ch.basicPublish("", "jobs", MessageProperties.PERSISTENT_BASIC, "job".getBytes(StandardCharsets.UTF_8));
+        ch.waitForConfirmsOrDie(10_000);
+
+        // A confirm means fsynced, so the commit that covered this message has been counted.
+        JsonNode storage = get("/api/overview").body().get("storage");
+        assertThat(storage.get("commits").asLong()).isPositive();
+        assertThat(storage.get("fsyncs").asLong()).isPositive();
     }
 
     @Test

@@ -1,0 +1,54 @@
+package io.spool.bench.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+
+/**
+ * CPU time a process has used so far (user + system, all threads), from {@code /proc/<pid>/stat}.
+ * On a shared machine a rate moves with the neighbours' load; the broker's CPU time per message
+ * moves much less, so the report gives both. Linux only.
+ */
+final class ProcCpu {
+
+    private static final long TICKS_PER_SECOND = clockTicks();
+
+    private ProcCpu() {}
+
+    static long nanos(long pid) throws IOException {
+        return parseNanos(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /** A reader of a process's CPU time for {@link SliceClock}; -1 once the process is gone. */
+    static LongSupplier of(long pid) {
+        return () -> {
+            try {
+                return nanos(pid);
+            } catch (IOException e) {
+                return -1;
+            }
+        };
+    }
+
+    /** Fields 14 and 15 (utime, stime); counted after the command name, which may hold spaces. */
+    static long parseNanos(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+    }
+
+    private static long clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return p.waitFor() == 0 ? Long.parseLong(out) : 100;
+        } catch (IOException | NumberFormatException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}
