@@ -52,16 +52,16 @@ public final class Consumer {
     }
 
     /**
-     * Returns the credit of one settled delivery. True if a window was full, so the caller
-     * should let queues deliver again.
+     * Returns the credit of one settled delivery. True if the channel-wide window was full, so
+     * the caller should let every queue of the channel deliver again; the consumer's own
+     * window reopening is handled by its queue, which delivers again after every settle.
      */
     public boolean releaseCredit() {
         if (autoAck) {
             return false;
         }
-        boolean ownWasFull = own.release();
-        boolean sharedWasFull = shared.release();
-        return ownWasFull || sharedWasFull;
+        own.release();
+        return shared.release();
     }
 
     public String tag() { return tag; }

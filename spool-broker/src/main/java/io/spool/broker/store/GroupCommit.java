@@ -27,10 +27,14 @@ import org.slf4j.LoggerFactory;
 public final class GroupCommit implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+    static final long LAZY_FLUSH_MILLIS = 20;
 
     private final AtomicLong generation = new AtomicLong();
     private volatile long durable;
     private final ConcurrentLinkedQueue<QueueStore> dirty = new ConcurrentLinkedQueue<>();
+    /** Stores with acks to write soon; no one waits for them, so they go out in periodic batches. */
+    private final ConcurrentLinkedQueue<QueueStore> lazy = new ConcurrentLinkedQueue<>();
+    private long lastLazyFlush = System.nanoTime();
     private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong fsyncs = new AtomicLong();
@@ -61,6 +65,17 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     /**
+     * Asks for a store's recorded acks to reach the file within {@link #LAZY_FLUSH_MILLIS}.
+     * Acks are not fsynced and nobody waits for them; batching them keeps the commit thread
+     * from waking once per ack.
+     */
+    void enlistLazily(QueueStore store) {
+        if (store.lazilyEnlisted.compareAndSet(false, true)) {
+            lazy.add(store);
+        }
+    }
+
+    /**
      * Runs {@code callback} once after the next commit completes (on the commit thread; it
      * must be quick). Register, then re-check {@link #durableGeneration()}: a commit that
      * finished in between may have missed the registration.
@@ -82,15 +97,30 @@ public final class GroupCommit implements AutoCloseable {
     private void run() {
         List<Segment> toSync = new ArrayList<>();
         while (running) {
-            if (dirty.isEmpty() && waiters.isEmpty()) {
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
-                continue;
-            }
             try {
-                commitOnce(toSync);
+                if (!dirty.isEmpty() || !waiters.isEmpty()) {
+                    commitOnce(toSync);
+                } else {
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(LAZY_FLUSH_MILLIS));
+                }
+                flushLazyIfDue();
             } catch (RuntimeException e) {
                 log.error("group commit failed", e);
             }
+        }
+        flushLazyIfDue();
+    }
+
+    private void flushLazyIfDue() {
+        long now = System.nanoTime();
+        if (lazy.isEmpty() || running && now - lastLazyFlush < TimeUnit.MILLISECONDS.toNanos(LAZY_FLUSH_MILLIS)) {
+            return;
+        }
+        lastLazyFlush = now;
+        QueueStore s;
+        int n = lazy.size();
+        for (int i = 0; i < n && (s = lazy.poll()) != null; i++) {
+            s.flushAcksLazily();
         }
     }
 

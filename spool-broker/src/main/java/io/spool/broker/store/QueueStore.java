@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * written to the ack files (without fsync: losing one to a crash only redelivers a message).
  * A segment whose records are all settled is deleted.
  *
- * <p>Threads: everything is guarded by the owning queue's lock ({@code lock}) except
- * {@link #read}, which any thread may call, and the fsync half of a group commit.
+ * <p>Threads: everything is guarded by the owning queue's lock ({@code lock}) except the fsync
+ * half of a group commit.
  */
 public final class QueueStore {
 
@@ -51,7 +51,9 @@ public final class QueueStore {
     private final ConcurrentHashMap<Long, Segment> segments = new ConcurrentHashMap<>();
     private final List<Segment> unsynced = new ArrayList<>();
     private final LongDeque pendingAcks = new LongDeque();
+    private final ReadAhead readAhead = new ReadAhead();
     final AtomicBoolean enlisted = new AtomicBoolean();
+    final AtomicBoolean lazilyEnlisted = new AtomicBoolean();
     private Segment current;
     private long nextSegmentId = 1;
     private ByteBuf writeBuffer;
@@ -261,7 +263,7 @@ public final class QueueStore {
 
     /**
      * Reads the message at a position, or returns null if it is no longer stored (its queue
-     * was deleted) or its record fails its CRC. Any thread.
+     * was deleted) or its record fails its CRC. The caller holds the queue lock.
      */
     public Message read(long position) {
         Segment s = segments.get(Position.segment(position));
@@ -269,37 +271,25 @@ public final class QueueStore {
             return null;
         }
         long offset = Position.offset(position);
-        if (offset + MessageRecord.HEADER > s.fileSize()) {
-            synchronized (lock) {
-                if (s == current) {
-                    flushBuffer();
-                }
-            }
+        if (s == current && offset + MessageRecord.HEADER > s.fileSize()) {
+            flushBuffer();
         }
         try {
-            ByteBuffer header = ByteBuffer.allocate(MessageRecord.HEADER);
-            if (!s.read(offset, header)) {
-                return null;
-            }
-            header.flip();
-            int length = header.getInt(4);
-            if (header.getInt(0) != MessageRecord.MAGIC || length < 0 || length > MessageRecord.MAX_PAYLOAD) {
+            ByteBuffer record = readAhead.record(s, offset);
+            if (record == null) {
                 log.error("queue store {}: no valid record at {}", dir.getFileName(), Position.toString(position));
                 return null;
             }
-            ByteBuffer payload = ByteBuffer.allocate(length);
-            if (!s.read(offset + MessageRecord.HEADER, payload)) {
-                return null;
-            }
+            int at = record.position();
             CRC32C crc = new CRC32C();
-            crc.update(header.array(), 4, 4);
-            crc.update(payload.array(), 0, length);
-            if ((int) crc.getValue() != header.getInt(8)) {
+            crc.update(record.duplicate().position(at + 4).limit(at + 8));
+            crc.update(record.duplicate().position(at + MessageRecord.HEADER));
+            if ((int) crc.getValue() != record.getInt(at + 8)) {
                 log.error("queue store {}: record at {} fails its CRC; the message is lost", dir.getFileName(),
                         Position.toString(position));
                 return null;
             }
-            return MessageRecord.read(Unpooled.wrappedBuffer(payload.array()));
+            return MessageRecord.read(Unpooled.wrappedBuffer(record.position(at + MessageRecord.HEADER)));
         } catch (IOException e) {
             log.error("queue store {}: cannot read {}", dir.getFileName(), Position.toString(position), e);
             return null;
@@ -331,7 +321,7 @@ public final class QueueStore {
             if (pendingAcks.size() >= ACK_FLUSH_THRESHOLD) {
                 flushAcks();
             } else {
-                commit.enlist(this);
+                commit.enlistLazily(this);
             }
         }
     }
@@ -397,6 +387,16 @@ public final class QueueStore {
             List<Segment> toSync = new ArrayList<>(unsynced);
             unsynced.clear();
             return toSync;
+        }
+    }
+
+    /** On the commit thread: writes recorded acks to their files (no fsync). */
+    void flushAcksLazily() {
+        synchronized (lock) {
+            lazilyEnlisted.set(false);
+            if (!closed) {
+                flushAcks();
+            }
         }
     }
 
