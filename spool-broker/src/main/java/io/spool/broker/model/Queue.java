@@ -63,7 +63,7 @@ public final class Queue implements Destination {
     private long cachedBytes;
     /** Recovered messages below this position may have been delivered before the restart. */
     private long redeliverBelow;
-    /** Every position below this one has been handed out at least once. */
+    /** Every position below this one has (or, before a restart, may have) been handed out at least once. */
     private long deliveredBelow;
     private final ConsumerRing consumers = new ConsumerRing();
     private int unacked;
@@ -99,6 +99,8 @@ public final class Queue implements Destination {
             ready.addLast(positions.get(i));
         }
         this.redeliverBelow = recovery.redeliverBelow();
+        // What may have been delivered before the restart still may have been at the next one.
+        this.deliveredBelow = recovery.redeliverBelow();
     }
 
     @Override

@@ -23,19 +23,26 @@ public final class ResourceAlarms {
     }
 
     public void memory(boolean on) {
-        change(on, disk);
+        change(true, on);
     }
 
     public void disk(boolean on) {
-        change(memory, on);
+        change(false, on);
     }
 
-    private void change(boolean newMemory, boolean newDisk) {
+    /**
+     * Sets one alarm. The other is read under the lock too: read before it, a stale value
+     * written back would undo a change another thread just made to that alarm.
+     */
+    private void change(boolean isMemory, boolean on) {
         boolean notify;
         synchronized (this) {
             boolean wasOn = memory || disk;
-            memory = newMemory;
-            disk = newDisk;
+            if (isMemory) {
+                memory = on;
+            } else {
+                disk = on;
+            }
             notify = wasOn && !memory && !disk;
         }
         if (notify) {

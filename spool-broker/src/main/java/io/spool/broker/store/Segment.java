@@ -46,7 +46,11 @@ final class Segment {
     static Segment create(Path dir, long id) throws IOException {
         FileChannel ch = FileChannel.open(dataPath(dir, id), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        return new Segment(id, dir, ch, 0);
+        Segment s = new Segment(id, dir, ch, 0);
+        // An ack file left by an earlier segment of this id (a crash while it was deleted) would
+        // settle the new segment's records at the same offsets.
+        Files.deleteIfExists(s.ackPath);
+        return s;
     }
 
     static Segment open(Path dir, long id) throws IOException {
@@ -125,10 +129,11 @@ final class Segment {
         closeQuietly(acks);
     }
 
+    /** Deletes the ack file first: a crash in between leaves records that come back, never stale acks. */
     void delete() throws IOException {
         close();
-        Files.deleteIfExists(dataPath);
         Files.deleteIfExists(ackPath);
+        Files.deleteIfExists(dataPath);
     }
 
     private static void closeQuietly(FileChannel ch) {

@@ -219,6 +219,50 @@ class QueueStoreTest {
         assertThat(crashed.redeliverBelow()).isGreaterThan(positions.get(9));
     }
 
+    @Test
+    void anAckFileLeftByACrashDuringASegmentDeletionDoesNotSettleLaterMessages() throws IOException {
+        // A store whose segments were all settled and deleted, except that a crash between
+        // the two deletions left segment 1's ack file behind: records at its offsets had been
+        // acked. After the restart no segment file is left, so segment ids start at 1 again.
+        QueueStore store = QueueStore.create(dir, true, commit, lock, 1 << 20);
+        List<Long> positions = new ArrayList<>();
+        synchronized (lock) {
+            for (int i = 0; i < 10; i++) {
+                positions.add(store.append(message(i, true), true));
+            }
+        }
+        commit.flushNow();
+        byte[] acks = new byte[4 * 5];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(acks);
+        for (int i = 0; i < 5; i++) {
+            b.putInt((int) Position.offset(positions.get(i)));
+        }
+        synchronized (lock) {
+            for (long p : positions) {
+                store.settle(p, true);
+            }
+        }
+        commit.flushNow();
+        crash(store);
+        assertThat(segmentFiles()).isEmpty();
+        Files.write(dir.resolve("0000000001.acks"), acks);
+
+        QueueStore.Recovery empty = QueueStore.recover(dir, commit, lock, 1 << 20);
+        assertThat(empty.recovered()).isZero();
+        synchronized (lock) {
+            for (int i = 10; i < 20; i++) {
+                assertThat(Position.segment(empty.store().append(message(i, true), true))).isEqualTo(1);
+            }
+        }
+        commit.flushNow();
+        crash(empty.store());
+
+        QueueStore.Recovery r = QueueStore.recover(dir, commit, lock, 1 << 20);
+        assertThat(bodies(r)).containsExactly("body-010", "body-011", "body-012", "body-013", "body-014", "body-015",
+                "body-016", "body-017", "body-018", "body-019");
+        assertThat(r.acked()).isZero();
+    }
+
     /** What a kill -9 leaves: files as flushed, no clean-shutdown mark. Frees the buffers. */
     private void crash(QueueStore store) {
         synchronized (lock) {

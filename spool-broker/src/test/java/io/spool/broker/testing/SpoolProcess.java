@@ -56,11 +56,19 @@ public final class SpoolProcess implements AutoCloseable {
      * logback.xml, as it does when installed).
      */
     public static SpoolProcess java(List<String> args, Map<String, String> env) throws IOException {
+        return java(List.of(), args, env);
+    }
+
+    /** As {@link #java(List, Map)}, with options for the new JVM itself (e.g. {@code -Xmx128m}). */
+    public static SpoolProcess java(List<String> jvmArgs, List<String> args, Map<String, String> env)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
         String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !Path.of(entry).endsWith("test-classes"))
                 .collect(Collectors.joining(File.pathSeparator));
-        List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, "io.spool.broker.cli.SpoolCommand"));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-cp", classpath, "io.spool.broker.cli.SpoolCommand"));
         command.addAll(args);
         return start(new ProcessBuilder(command), env);
     }

@@ -4,8 +4,11 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.spool.broker.Broker;
 import io.spool.broker.BrokerConfig;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -20,6 +23,7 @@ public final class TestBroker implements BeforeEachCallback, AfterEachCallback {
 
     private final UnaryOperator<BrokerConfig.Builder> customize;
     private final List<Connection> connections = new ArrayList<>();
+    private BrokerConfig config;
     private Broker broker;
 
     public TestBroker() {
@@ -37,7 +41,8 @@ public final class TestBroker implements BeforeEachCallback, AfterEachCallback {
                 .httpPort(0)
                 .dataDir(Files.createTempDirectory("spool-test"))
                 .shutdownTimeoutMillis(2_000);
-        broker = new Broker(customize.apply(b).build()).start();
+        config = customize.apply(b).build();
+        broker = new Broker(config).start();
     }
 
     @Override
@@ -53,6 +58,38 @@ public final class TestBroker implements BeforeEachCallback, AfterEachCallback {
         }
         connections.clear();
         broker.stop();
+        deleteDataDir();
+    }
+
+    private void deleteDataDir() {
+        try (var walk = Files.walk(config.dataDir())) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a leftover temporary directory harms no later test
+        }
+    }
+
+    /**
+     * Stops the broker gracefully (clients are told connection.close) and starts a new one on
+     * the same data directory, on new free ports. Connections made before are closed by then.
+     */
+    public Broker restart() throws Exception {
+        return restart(b -> b);
+    }
+
+    /** As {@link #restart()}, with some settings changed for the new broker (the data directory stays). */
+    public Broker restart(UnaryOperator<BrokerConfig.Builder> change) throws Exception {
+        broker.stop();
+        config = change.apply(config.toBuilder()).dataDir(config.dataDir()).amqpPort(0).httpPort(0).build();
+        broker = new Broker(config).start();
+        return broker;
+    }
+
+    /** Where the broker keeps its durable state; it survives {@link #restart()}. */
+    public Path dataDir() {
+        return config.dataDir();
     }
 
     public Broker broker() {
