@@ -254,6 +254,12 @@ public final class QueueStore {
             throw new UncheckedIOException("cannot write to " + current.dataPath, e);
         }
         writeBuffer.clear();
+        if (writeBuffer.capacity() > 2 * FLUSH_THRESHOLD) {
+            // It grew for a large record, which is on its way to disk now: give the memory
+            // back rather than keep it for as long as the queue lives.
+            writeBuffer.release();
+            writeBuffer = null;
+        }
         if (durable && !unsynced.contains(current)) {
             unsynced.add(current);
         }

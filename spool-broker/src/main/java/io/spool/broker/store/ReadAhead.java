@@ -36,11 +36,29 @@ final class ReadAhead {
             return null;
         }
         int total = MessageRecord.HEADER + payload;
-        if (!covers(s.id, offset, total) && !fill(s, offset, Math.max(WINDOW, total), total)) {
+        if (total > WINDOW) {
+            return readLarge(s, offset, total);
+        }
+        if (!covers(s.id, offset, total) && !fill(s, offset, WINDOW, total)) {
             return null;
         }
         at = (int) (offset - start);
         return window.duplicate().limit(at + total).position(at);
+    }
+
+    /**
+     * A record larger than the window gets a buffer of its own, dropped with the message, so
+     * that a queue does not keep the memory of the largest message it ever delivered.
+     */
+    private static ByteBuffer readLarge(Segment s, long offset, int total) throws IOException {
+        if (s.fileSize() - offset < total) {
+            return null;
+        }
+        ByteBuffer record = ByteBuffer.allocate(total);
+        if (!s.read(offset, record)) {
+            return null;
+        }
+        return record.flip();
     }
 
     private boolean covers(long id, long offset, int n) {
@@ -53,8 +71,8 @@ final class ReadAhead {
         if (n < needed) {
             return false;
         }
-        if (window == null || window.capacity() < n) {
-            window = ByteBuffer.allocate(Math.max(n, WINDOW));
+        if (window == null) {
+            window = ByteBuffer.allocate(WINDOW);
         }
         window.clear().limit(n);
         segment = -1;
