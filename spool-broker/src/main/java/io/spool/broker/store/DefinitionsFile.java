@@ -60,15 +60,7 @@ public final class DefinitionsFile {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        fsyncDirectory(file.getParent());
-    }
-
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot fsync a directory; the rename is still atomic there.
-        }
+        Storage.fsyncDirectory(file.getParent());
     }
 
     /** Encodes an argument table for the file. */

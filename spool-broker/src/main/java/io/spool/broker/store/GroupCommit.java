@@ -28,6 +28,7 @@ public final class GroupCommit implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
     static final long LAZY_FLUSH_MILLIS = 20;
+    private static final long RETRY_MILLIS = 100;
 
     private final AtomicLong generation = new AtomicLong();
     private volatile long durable;
@@ -35,11 +36,16 @@ public final class GroupCommit implements AutoCloseable {
     /** Stores with acks to write soon; no one waits for them, so they go out in periodic batches. */
     private final ConcurrentLinkedQueue<QueueStore> lazy = new ConcurrentLinkedQueue<>();
     private long lastLazyFlush = System.nanoTime();
+    /** Every open store, swept for idleness about once a second. */
+    private final java.util.Set<QueueStore> stores = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private long lastIdleSweep = System.nanoTime();
     private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong fsyncs = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    /** The last commit failed; only the commit thread reads and writes it. */
+    private boolean failing;
 
     public GroupCommit() {
         thread = new Thread(this::run, "spool-group-commit");
@@ -95,6 +101,7 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     private void run() {
+        // Segments written but not yet fsynced; kept across a failed commit so they are retried.
         List<Segment> toSync = new ArrayList<>();
         while (running) {
             try {
@@ -104,11 +111,31 @@ public final class GroupCommit implements AutoCloseable {
                     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(LAZY_FLUSH_MILLIS));
                 }
                 flushLazyIfDue();
+                sweepIdleIfDue();
             } catch (RuntimeException e) {
                 log.error("group commit failed", e);
             }
         }
         flushLazyIfDue();
+    }
+
+    void register(QueueStore store) {
+        stores.add(store);
+    }
+
+    void unregister(QueueStore store) {
+        stores.remove(store);
+    }
+
+    private void sweepIdleIfDue() {
+        long now = System.nanoTime();
+        if (now - lastIdleSweep < TimeUnit.SECONDS.toNanos(1)) {
+            return;
+        }
+        lastIdleSweep = now;
+        for (QueueStore s : stores) {
+            s.releaseIfIdle();
+        }
     }
 
     private void flushLazyIfDue() {
@@ -126,23 +153,36 @@ public final class GroupCommit implements AutoCloseable {
 
     private void commitOnce(List<Segment> toSync) {
         long upTo = generation.get();
-        toSync.clear();
         QueueStore s;
         int stores = dirty.size();
         for (int i = 0; i < stores && (s = dirty.poll()) != null; i++) {
-            toSync.addAll(s.flushForCommit());
+            try {
+                toSync.addAll(s.flushForCommit());
+            } catch (RuntimeException e) {
+                // The store keeps its unwritten records and asks again; nothing past this
+                // point may be called durable until it has written them.
+                enlist(s);
+                failed("cannot write " + s, e);
+                return;
+            }
         }
-        for (Segment segment : toSync) {
+        while (!toSync.isEmpty()) {
+            Segment segment = toSync.get(toSync.size() - 1);
             try {
                 segment.force();
                 fsyncs.incrementAndGet();
             } catch (IOException e) {
-                // Not durable: leave the generation where it is so nothing is confirmed.
-                log.error("fsync of {} failed; confirms are held back", segment.dataPath, e);
+                // The segment stays in the list and is forced again first thing next time.
+                failed("fsync of " + segment.dataPath + " failed", e);
                 return;
             }
+            toSync.remove(toSync.size() - 1);
         }
         commits.incrementAndGet();
+        if (failing) {
+            failing = false;
+            log.info("group commit recovered: writes and fsyncs succeed again");
+        }
         durable = upTo;
         Runnable w;
         int n = waiters.size();
@@ -153,6 +193,18 @@ public final class GroupCommit implements AutoCloseable {
                 log.error("a commit callback failed", e);
             }
         }
+    }
+
+    /**
+     * A write or fsync failed: nothing is confirmed until a later commit gets everything to
+     * disk, which is retried after a pause rather than in a tight loop.
+     */
+    private void failed(String what, Exception e) {
+        if (!failing) {
+            log.error("{}; confirms are held back until it succeeds", what, e);
+            failing = true;
+        }
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS));
     }
 
     /** Makes everything appended so far durable, then returns. Any thread. */

@@ -54,6 +54,8 @@ public final class QueueStore {
     private final ReadAhead readAhead = new ReadAhead();
     final AtomicBoolean enlisted = new AtomicBoolean();
     final AtomicBoolean lazilyEnlisted = new AtomicBoolean();
+    /** Appended to or read since the last idle sweep. */
+    private boolean active;
     private Segment current;
     private long nextSegmentId = 1;
     private ByteBuf writeBuffer;
@@ -67,6 +69,7 @@ public final class QueueStore {
         this.commit = commit;
         this.lock = lock;
         this.segmentSize = segmentSize;
+        commit.register(this);
     }
 
     /** A store for a new queue, in an empty directory (whatever was there is removed). */
@@ -74,6 +77,7 @@ public final class QueueStore {
         try {
             deleteDirectory(dir);
             Files.createDirectories(dir);
+            Storage.fsyncDirectory(dir.getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create queue store " + dir, e);
         }
@@ -195,6 +199,7 @@ public final class QueueStore {
      * @throws UncheckedIOException when the disk refuses the write
      */
     public long append(Message m, boolean persistent) {
+        active = true;
         int size = MessageRecord.size(m);
         if (current == null || current.records > 0 && pendingEnd() + size > segmentSize) {
             roll();
@@ -276,6 +281,7 @@ public final class QueueStore {
         if (s == null) {
             return null;
         }
+        active = true;
         long offset = Position.offset(position);
         if (s == current && offset + MessageRecord.HEADER > s.fileSize()) {
             flushBuffer();
@@ -396,6 +402,22 @@ public final class QueueStore {
         }
     }
 
+    /**
+     * On the commit thread, about once a second: a store not used since the last sweep writes
+     * out what it buffers and gives back its buffers, so idle queues cost no memory.
+     */
+    void releaseIfIdle() {
+        synchronized (lock) {
+            if (active || closed) {
+                active = false;
+                return;
+            }
+            flushBuffer();
+            release();
+            readAhead.release();
+        }
+    }
+
     /** On the commit thread: writes recorded acks to their files (no fsync). */
     void flushAcksLazily() {
         synchronized (lock) {
@@ -428,6 +450,7 @@ public final class QueueStore {
         flushBuffer();
         flushAcks();
         closed = true;
+        commit.unregister(this);
         for (Segment s : segments.values()) {
             try {
                 s.force();
@@ -449,6 +472,7 @@ public final class QueueStore {
     /** Deletes the store and its files (the queue was deleted). The caller holds the lock. */
     public void delete() {
         closed = true;
+        commit.unregister(this);
         for (Segment s : segments.values()) {
             s.close();
         }

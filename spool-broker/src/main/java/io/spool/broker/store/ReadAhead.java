@@ -61,6 +61,13 @@ final class ReadAhead {
         return record.flip();
     }
 
+    /** Drops the window (the queue went idle); the next read allocates a new one. */
+    void release() {
+        window = null;
+        segment = -1;
+        length = 0;
+    }
+
     private boolean covers(long id, long offset, int n) {
         return id == segment && offset >= start && offset + n <= start + length;
     }

@@ -50,6 +50,9 @@ final class Segment {
         // An ack file left by an earlier segment of this id (a crash while it was deleted) would
         // settle the new segment's records at the same offsets.
         Files.deleteIfExists(s.ackPath);
+        // The new file's directory entry must survive a power loss too, or so would not the
+        // confirmed messages written into it.
+        Storage.fsyncDirectory(dir);
         return s;
     }
 

@@ -107,6 +107,15 @@ public final class Storage implements AutoCloseable {
         }
     }
 
+    /** Makes a directory's entries durable; where a file system cannot, renames are still atomic. */
+    static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot fsync a directory.
+        }
+    }
+
     /** Usable bytes on the data directory's file system. */
     public long usableSpace() throws IOException {
         return Files.getFileStore(dataDir).getUsableSpace();
