@@ -239,7 +239,7 @@ public final class QueueStore {
         flushBuffer();
         Segment old = current;
         try {
-            current = Segment.create(dir, nextSegmentId++);
+            current = Segment.create(dir, nextSegmentId++, durable);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a segment in " + dir, e);
         }
@@ -317,14 +317,10 @@ public final class QueueStore {
             return;
         }
         s.settled++;
-        if (s.fullySettled()) {
-            if (s == current) {
-                // Everything written, buffered or not, is settled: start afresh next time.
-                if (writeBuffer != null) {
-                    writeBuffer.clear();
-                }
-                current = null;
-            }
+        // The segment being written stays even when all of it is settled: deleting it would
+        // mean a new file per message for a queue that empties as fast as it fills. The idle
+        // sweep removes it once the queue goes quiet, so a drained queue keeps no disk.
+        if (s != current && s.fullySettled()) {
             deleteSegment(s);
             return;
         }
@@ -411,6 +407,14 @@ public final class QueueStore {
             if (active || closed) {
                 active = false;
                 return;
+            }
+            if (current != null && current.fullySettled()) {
+                // Everything written, buffered or not, is settled: drop the file altogether.
+                if (writeBuffer != null) {
+                    writeBuffer.clear();
+                }
+                deleteSegment(current);
+                current = null;
             }
             flushBuffer();
             release();

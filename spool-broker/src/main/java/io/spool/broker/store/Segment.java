@@ -43,16 +43,18 @@ final class Segment {
         return dir.resolve(String.format("%010d.msgs", id));
     }
 
-    static Segment create(Path dir, long id) throws IOException {
+    static Segment create(Path dir, long id, boolean durable) throws IOException {
         FileChannel ch = FileChannel.open(dataPath(dir, id), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         Segment s = new Segment(id, dir, ch, 0);
         // An ack file left by an earlier segment of this id (a crash while it was deleted) would
         // settle the new segment's records at the same offsets.
         Files.deleteIfExists(s.ackPath);
-        // The new file's directory entry must survive a power loss too, or so would not the
-        // confirmed messages written into it.
-        Storage.fsyncDirectory(dir);
+        if (durable) {
+            // The new file's directory entry must survive a power loss too, or so would not
+            // the confirmed messages written into it. Once per segment, not per message.
+            Storage.fsyncDirectory(dir);
+        }
         return s;
     }
 

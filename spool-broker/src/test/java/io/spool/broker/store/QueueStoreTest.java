@@ -108,6 +108,10 @@ class QueueStoreTest {
             }
         }
         commit.flushNow();
+        // Only the segment still being written is left, until the queue goes quiet.
+        assertThat(segmentFiles()).hasSize(1);
+        store.releaseIfIdle();
+        store.releaseIfIdle();
         assertThat(segmentFiles()).isEmpty();
         assertThat(store.diskBytes()).isZero();
         crash(store);
