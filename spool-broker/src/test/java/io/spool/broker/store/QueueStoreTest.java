@@ -247,6 +247,8 @@ class QueueStoreTest {
             }
         }
         commit.flushNow();
+        store.releaseIfIdle();
+        store.releaseIfIdle();
         crash(store);
         assertThat(segmentFiles()).isEmpty();
         Files.write(dir.resolve("0000000001.acks"), acks);
