@@ -686,13 +686,12 @@ final class AmqpChannel implements ConsumerOwner {
     }
 
     /** Event loop: assigns the delivery tag, remembers the delivery if it needs an ack. */
-    BasicMethod.Deliver prepareDelivery(Consumer consumer, QueueEntry entry) {
+    long prepareDelivery(Consumer consumer, QueueEntry entry) {
         long tag = ++deliveryTag;
         if (!consumer.autoAck()) {
             unacked.add(tag, consumer, entry);
         }
-        Message m = entry.message();
-        return new BasicMethod.Deliver(consumer.tag(), tag, entry.redelivered(), m.exchange(), m.routingKey());
+        return tag;
     }
 
     // ---- exchanges and queues ----

@@ -157,6 +157,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        DeferredWakeups.end();
         if (state != State.CLOSED) {
             if (state == State.OPEN) {
                 log.info("client unexpectedly closed TCP connection {}", name);
@@ -176,7 +177,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastReadNanos = System.nanoTime();
+        DeferredWakeups.begin();
         try {
             if (msg instanceof Frame frame) {
                 onFrame(frame);
@@ -188,6 +189,8 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        lastReadNanos = System.nanoTime();
+        DeferredWakeups.end();
         if (!confirmsPending.isEmpty()) {
             for (AmqpChannel ch : confirmsPending) {
                 ch.flushConfirms();
@@ -616,7 +619,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
                     }
                     continue;
                 }
-                BasicMethod.Deliver deliver = ch.prepareDelivery(c, e);
+                long tag = ch.prepareDelivery(c, e);
                 Message m = e.message();
                 int need = 1024 + FrameWriter.contentSize(m, frameMax);
                 if (batch != null && batch.writableBytes() < need) {
@@ -626,7 +629,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
                 if (batch == null) {
                     batch = ctx.alloc().ioBuffer(Math.max(need, DRAIN_BATCH_BYTES));
                 }
-                FrameWriter.methodWithContent(batch, ch.number(), deliver, m, frameMax);
+                FrameWriter.delivery(batch, ch.number(), c.tagUtf8(), tag, e.redelivered(), m, frameMax);
                 wrote = true;
             }
         } while (outbox.finishDrain());

@@ -37,9 +37,14 @@ final class DeliveryOutbox {
     void offer(AmqpChannel channel, Consumer consumer, QueueEntry entry) {
         waiting.offer(new Pending(channel, consumer, entry));
         size.incrementAndGet();
-        if (scheduled.compareAndSet(false, true)) {
+        if (scheduled.compareAndSet(false, true) && (loop.inEventLoop() || !DeferredWakeups.defer(this))) {
             loop.execute(drain);
         }
+    }
+
+    /** Schedules the drain whose wake-up was deferred; see {@link DeferredWakeups}. */
+    void wake() {
+        loop.execute(drain);
     }
 
     boolean hasRoom() {

@@ -31,6 +31,33 @@ public final class FrameWriter {
         content(out, channel, message.properties().raw(), message.body(), frameMax);
     }
 
+    /**
+     * Writes a basic.deliver with its content: the hot path of every delivery, written straight
+     * from the bytes the message and consumer already hold.
+     */
+    public static void delivery(ByteBuf out, int channel, byte[] consumerTag, long deliveryTag, boolean redelivered,
+                                Message message, long frameMax) {
+        int start = out.writerIndex();
+        out.writeByte(Frame.METHOD);
+        out.writeShort(channel);
+        out.writeInt(0);
+        out.writeShort(60);
+        out.writeShort(60);
+        out.writeByte(consumerTag.length);
+        out.writeBytes(consumerTag);
+        out.writeLong(deliveryTag);
+        out.writeByte(redelivered ? 1 : 0);
+        byte[] exchange = message.exchangeUtf8();
+        out.writeByte(exchange.length);
+        out.writeBytes(exchange);
+        byte[] key = message.routingKeyUtf8();
+        out.writeByte(key.length);
+        out.writeBytes(key);
+        out.setInt(start + 3, out.writerIndex() - start - 7);
+        out.writeByte(Frame.FRAME_END);
+        content(out, channel, message.properties().raw(), message.body(), frameMax);
+    }
+
     public static void content(ByteBuf out, int channel, byte[] properties, byte[] body, long frameMax) {
         out.writeByte(Frame.HEADER);
         out.writeShort(channel);

@@ -10,6 +10,7 @@ import java.util.Map;
 public final class Consumer {
 
     private final String tag;
+    private final byte[] tagUtf8;
     private final Queue queue;
     private final ConsumerOwner owner;
     private final boolean autoAck;
@@ -23,6 +24,7 @@ public final class Consumer {
     public Consumer(String tag, Queue queue, ConsumerOwner owner, boolean autoAck, boolean exclusive,
                     int priority, Prefetch own, Prefetch shared, Map<String, Object> arguments) {
         this.tag = tag;
+        this.tagUtf8 = tag.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.queue = queue;
         this.owner = owner;
         this.autoAck = autoAck;
@@ -65,6 +67,8 @@ public final class Consumer {
     }
 
     public String tag() { return tag; }
+    /** The tag in UTF-8, written into every delivery. Do not modify. */
+    public byte[] tagUtf8() { return tagUtf8; }
     public Queue queue() { return queue; }
     public ConsumerOwner owner() { return owner; }
     public boolean autoAck() { return autoAck; }

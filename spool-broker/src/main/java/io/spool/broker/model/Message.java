@@ -10,6 +10,9 @@ public final class Message {
     private final String routingKey;
     private final MessageProperties properties;
     private final byte[] body;
+    /** UTF-8 of exchange and routing key, made on first use: the store and every delivery write them. */
+    private byte[] exchangeUtf8;
+    private byte[] routingKeyUtf8;
 
     public Message(String exchange, String routingKey, MessageProperties properties, byte[] body) {
         this.exchange = exchange;
@@ -24,6 +27,29 @@ public final class Message {
 
     public String routingKey() {
         return routingKey;
+    }
+
+    /**
+     * The exchange name in UTF-8. Computed once and shared; a benign race may compute it twice
+     * on two threads, with the same result. Callers must not modify it.
+     */
+    public byte[] exchangeUtf8() {
+        byte[] b = exchangeUtf8;
+        if (b == null) {
+            b = exchange.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchangeUtf8 = b;
+        }
+        return b;
+    }
+
+    /** The routing key in UTF-8, as {@link #exchangeUtf8()}. */
+    public byte[] routingKeyUtf8() {
+        byte[] b = routingKeyUtf8;
+        if (b == null) {
+            b = routingKey.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            routingKeyUtf8 = b;
+        }
+        return b;
     }
 
     public MessageProperties properties() {

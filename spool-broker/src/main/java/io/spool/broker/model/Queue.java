@@ -162,11 +162,22 @@ public final class Queue implements Destination {
             log.error("{}: cannot store a message: {}", this, e.getCause().toString());
             return REFUSED;
         }
+        publishedTotal++;
+        long generation = durable && persistent ? store.syncGeneration() : 0;
+        if (ready.isEmpty() && returned.isEmpty() && !deleted) {
+            // Nothing waits ahead of it: straight to a consumer with credit, if there is one,
+            // without passing through the cache and the position list.
+            Consumer c = consumers.reserveNext();
+            if (c != null) {
+                memory.add(message.size());
+                c.owner().deliver(c, handOut(position, message, false, !c.autoAck()));
+                return generation;
+            }
+        }
         ready.addLast(position);
         cacheIfRoom(position, message);
-        publishedTotal++;
         pumpLocked();
-        return durable && persistent ? store.syncGeneration() : 0;
+        return generation;
     }
 
     private void cacheIfRoom(long position, Message m) {
@@ -223,6 +234,11 @@ public final class Queue implements Destination {
             }
             memory.add(m.size());
         }
+        return handOut(position, m, redelivered, awaitAck);
+    }
+
+    /** Makes the delivery of a message whose memory is counted; settles it now if no ack will come. */
+    private QueueEntry handOut(long position, Message m, boolean redelivered, boolean awaitAck) {
         deliveredBelow = Math.max(deliveredBelow, position + 1);
         QueueEntry e = new QueueEntry(this, position, m, redelivered);
         deliveredTotal++;

@@ -27,7 +27,10 @@ public final class RoutingResult {
 
     void reset(Message m) {
         queues.clear();
-        seen.clear();
+        if (!seen.isEmpty()) {
+            // IdentityHashMap.clear wipes its whole table even when empty.
+            seen.clear();
+        }
         visited.clear();
         scratch.clear();
         directReply = null;

@@ -37,26 +37,8 @@ final class MessageRecord {
     }
 
     private static int payloadSize(Message m) {
-        return 1 + 1 + utf8Length(m.exchange()) + 1 + utf8Length(m.routingKey())
+        return 1 + 1 + m.exchangeUtf8().length + 1 + m.routingKeyUtf8().length
                 + 4 + m.properties().raw().length + m.body().length;
-    }
-
-    private static int utf8Length(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c)) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
     }
 
     /** Appends the record for a message to {@code out}. */
@@ -67,8 +49,10 @@ final class MessageRecord {
         out.writeInt(0);
         int payloadStart = out.writerIndex();
         out.writeByte(persistent ? FLAG_PERSISTENT : 0);
-        writeShortString(out, m.exchange());
-        writeShortString(out, m.routingKey());
+        out.writeByte(m.exchangeUtf8().length);
+        out.writeBytes(m.exchangeUtf8());
+        out.writeByte(m.routingKeyUtf8().length);
+        out.writeBytes(m.routingKeyUtf8());
         byte[] props = m.properties().raw();
         out.writeInt(props.length);
         out.writeBytes(props);
@@ -79,13 +63,6 @@ final class MessageRecord {
         crc.update(out.nioBuffer(start + 4, 4));
         crc.update(out.nioBuffer(payloadStart, length));
         out.setInt(start + 8, (int) crc.getValue());
-    }
-
-    private static void writeShortString(ByteBuf out, String s) {
-        int at = out.writerIndex();
-        out.writeByte(0);
-        int n = out.writeCharSequence(s, StandardCharsets.UTF_8);
-        out.setByte(at, n);
     }
 
     /** Whether the record's flags say persistent. {@code payload} starts at the flags byte. */
