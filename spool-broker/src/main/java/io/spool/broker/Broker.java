@@ -2,7 +2,6 @@ package io.spool.broker;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.spool.broker.amqp.AmqpServer;
 import io.spool.broker.auth.Authenticator;
 import io.spool.broker.http.HttpServer;
@@ -26,6 +25,7 @@ public final class Broker implements AutoCloseable {
 
     private final BrokerConfig config;
     private final ResourceAlarms alarms = new ResourceAlarms();
+    private final Transport transport = Transport.best();
     private final MessageMemory memory;
     private final HttpServer http;
     private Storage storage;
@@ -68,17 +68,17 @@ public final class Broker implements AutoCloseable {
         diskMonitor.start();
         amqp = new AmqpServer(config, name -> name.equals(vhost.name()) ? vhost : null, new Authenticator(), memory,
                 alarms, storage.commit());
-        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        workers = new MultiThreadIoEventLoopGroup(config.effectiveIoThreads(), NioIoHandler.newFactory());
+        boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+        workers = new MultiThreadIoEventLoopGroup(config.effectiveIoThreads(), transport.ioHandlerFactory());
         try {
             try {
-                amqp.start(boss, workers);
+                amqp.start(boss, workers, transport.serverChannel());
             } catch (Exception e) {
                 throw new ListenException("AMQP", config.bind(), config.amqpPort(), e);
             }
             if (http != null) {
                 try {
-                    http.start(boss, workers);
+                    http.start(boss, workers, transport.serverChannel());
                 } catch (Exception e) {
                     amqp.stopAccepting();
                     throw new ListenException("HTTP", config.bind(), config.httpPort(), e);
@@ -90,7 +90,8 @@ public final class Broker implements AutoCloseable {
             throw e;
         }
         running = true;
-        log.info("started in {} ms; memory high watermark {} MiB", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        log.info("started in {} ms; {} transport, memory high watermark {} MiB",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), transport.name().toLowerCase(),
                 memory.highWatermark() / (1024 * 1024));
         return this;
     }

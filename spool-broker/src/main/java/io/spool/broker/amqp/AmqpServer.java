@@ -8,7 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.ServerChannel;
 import io.spool.broker.BrokerConfig;
 import io.spool.broker.auth.Authenticator;
 import io.spool.broker.model.MessageMemory;
@@ -54,10 +54,10 @@ public final class AmqpServer {
     }
 
     /** Binds the listener; throws the bind failure (for example, the port is taken). */
-    public void start(EventLoopGroup boss, EventLoopGroup workers) throws InterruptedException {
+    public void start(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> serverChannel) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(serverChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)

@@ -5,7 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.spool.broker.Broker;
@@ -28,10 +28,10 @@ public final class HttpServer {
         this.api = new ManagementApi(broker);
     }
 
-    public void start(EventLoopGroup boss, EventLoopGroup workers) throws InterruptedException {
+    public void start(EventLoopGroup boss, EventLoopGroup workers, Class<? extends ServerChannel> serverChannel) throws InterruptedException {
         listener = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(serverChannel)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
