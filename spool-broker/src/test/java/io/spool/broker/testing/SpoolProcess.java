@@ -66,7 +66,9 @@ public final class SpoolProcess implements AutoCloseable {
         String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !Path.of(entry).endsWith("test-classes"))
                 .collect(Collectors.joining(File.pathSeparator));
-        List<String> command = new ArrayList<>(List.of(java));
+        // As bin/spool does: Netty loads its native epoll library, which JDK 24+ would
+        // otherwise warn about on stderr.
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", classpath, "io.spool.broker.cli.SpoolCommand"));
         command.addAll(args);
