@@ -22,6 +22,8 @@ import java.nio.file.Path;
  * @param shutdownTimeoutMillis time clients get to acknowledge the close on shutdown
  * @param diskFreeLimit        free bytes on the data disk below which publishers are blocked
  * @param segmentSize          bytes after which a queue starts a new segment file
+ * @param consumerTimeoutMillis how long a delivery may stay unacknowledged before its channel
+ *                             is closed, unless the queue says otherwise; 0 turns it off
  */
 public record BrokerConfig(
         String bind,
@@ -38,7 +40,8 @@ public record BrokerConfig(
         int maxConnections,
         long shutdownTimeoutMillis,
         long diskFreeLimit,
-        long segmentSize) {
+        long segmentSize,
+        long consumerTimeoutMillis) {
 
     public static final int DEFAULT_AMQP_PORT = 5672;
     public static final int DEFAULT_HTTP_PORT = 15672;
@@ -77,6 +80,7 @@ public record BrokerConfig(
         private long shutdownTimeoutMillis = 5_000;
         private long diskFreeLimit = 50L * 1024 * 1024;
         private long segmentSize = 8L * 1024 * 1024;
+        private long consumerTimeoutMillis = 1_800_000;
 
         private Builder() {}
 
@@ -96,6 +100,7 @@ public record BrokerConfig(
             shutdownTimeoutMillis = c.shutdownTimeoutMillis;
             diskFreeLimit = c.diskFreeLimit;
             segmentSize = c.segmentSize;
+            consumerTimeoutMillis = c.consumerTimeoutMillis;
         }
 
         public Builder bind(String v) { bind = v; return this; }
@@ -113,6 +118,7 @@ public record BrokerConfig(
         public Builder shutdownTimeoutMillis(long v) { shutdownTimeoutMillis = v; return this; }
         public Builder diskFreeLimit(long v) { diskFreeLimit = v; return this; }
         public Builder segmentSize(long v) { segmentSize = v; return this; }
+        public Builder consumerTimeoutMillis(long v) { consumerTimeoutMillis = v; return this; }
 
         public BrokerConfig build() {
             if (frameMax < 4096) {
@@ -131,12 +137,15 @@ public record BrokerConfig(
             if (segmentSize < 64 * 1024 || segmentSize > 1024L * 1024 * 1024) {
                 throw new IllegalArgumentException("segment size must be between 64 KiB and 1 GiB, got " + segmentSize);
             }
+            if (consumerTimeoutMillis < 0) {
+                throw new IllegalArgumentException("consumer timeout must not be negative, got " + consumerTimeoutMillis);
+            }
             if (diskFreeLimit < 0) {
                 throw new IllegalArgumentException("disk free limit must not be negative, got " + diskFreeLimit);
             }
             return new BrokerConfig(bind, amqpPort, httpPort, dataDir, frameMax, channelMax, heartbeatSeconds,
                     maxMessageSize, memoryHighWatermark, ioThreads, handshakeTimeoutMillis, maxConnections,
-                    shutdownTimeoutMillis, diskFreeLimit, segmentSize);
+                    shutdownTimeoutMillis, diskFreeLimit, segmentSize, consumerTimeoutMillis);
         }
     }
 }

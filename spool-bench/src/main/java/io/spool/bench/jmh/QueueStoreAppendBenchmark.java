@@ -77,7 +77,7 @@ public class QueueStoreAppendBenchmark {
     @Benchmark
     public long append() {
         synchronized (lock) {
-            long position = store.append(message, true);
+            long position = store.append(message, true, 0, Long.MAX_VALUE);
             settleLagging(position);
             return position;
         }
@@ -88,7 +88,7 @@ public class QueueStoreAppendBenchmark {
     public long appendAndAwaitFsync() {
         long generation;
         synchronized (lock) {
-            settleLagging(store.append(message, true));
+            settleLagging(store.append(message, true, 0, Long.MAX_VALUE));
             generation = store.syncGeneration();
         }
         awaitDurable(generation);

@@ -14,6 +14,7 @@ import io.spool.broker.model.Consumer;
 import io.spool.broker.model.ConsumerOwner;
 import io.spool.broker.model.ErrorKind;
 import io.spool.broker.model.Exchange;
+import io.spool.broker.model.Expiration;
 import io.spool.broker.model.FieldTable;
 import io.spool.broker.model.Message;
 import io.spool.broker.model.MessageProperties;
@@ -278,6 +279,9 @@ final class AmqpChannel implements ConsumerOwner {
         if (exchange.internal()) {
             throw BrokerException.of(ErrorKind.ACCESS_REFUSED, "cannot publish to internal exchange '%s' in vhost '%s'",
                     exchange.name(), vhost.name());
+        }
+        if (properties.expiration() != null) {
+            Expiration.check(properties.expiration());
         }
         String userId = properties.userId();
         if (userId != null && !userId.equals(conn.user())) {
@@ -680,6 +684,32 @@ final class AmqpChannel implements ConsumerOwner {
         });
     }
 
+    /**
+     * Closes the channel if its oldest unacknowledged delivery has waited longer than the
+     * consumer timeout (the queue's, else the broker's; 0 turns it off), as RabbitMQ does: 406,
+     * and every unacknowledged message goes back to its queue. Event loop, about once a second.
+     */
+    void checkConsumerTimeout(long nowNanos) {
+        if (closing) {
+            return;
+        }
+        UnackedDeliveries.Delivery oldest = unacked.oldest();
+        if (oldest == null || oldest.entry().queue() == null) {
+            return;
+        }
+        long timeout = oldest.entry().queue().settings().consumerTimeout();
+        if (timeout < 0) {
+            timeout = conn.config().consumerTimeoutMillis();
+        }
+        if (timeout <= 0 || nowNanos - oldest.deliveredAtNanos() <= timeout * 1_000_000L) {
+            return;
+        }
+        closeWithError(new BrokerException(ErrorKind.PRECONDITION_FAILED, "delivery acknowledgement on channel "
+                + number + " timed out. Timeout value used: " + timeout + " ms. This timeout value can be configured, "
+                + "see consumers doc guide to learn more"), 0, 0);
+        conn.flushOut();
+    }
+
     /** Event loop: whether a delivery drained from the outbox may still go to the client. */
     boolean accepts(Consumer consumer) {
         return !closing && !released && !consumer.cancelled();
@@ -739,6 +769,7 @@ final class AmqpChannel implements ConsumerOwner {
         if (m.passive()) {
             q = vhost.requireQueue(resolveQueueName(name));
             q.checkAccess(conn);
+            q.touch();
         } else {
             q = vhost.declareQueue(name, m.durable(), m.exclusive(), m.autoDelete(), m.arguments(), conn).queue();
         }

@@ -81,6 +81,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
     private volatile boolean starved;
     private ScheduledFuture<?> handshakeTimer;
     private ScheduledFuture<?> heartbeatTimer;
+    private ScheduledFuture<?> consumerTimeoutTimer;
 
     AmqpConnection(AmqpServer server, FrameDecoder decoder) {
         this.server = server;
@@ -480,6 +481,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
             handshakeTimer.cancel(false);
         }
         write(0, new ConnectionMethod.OpenOk());
+        consumerTimeoutTimer = ctx.executor().scheduleAtFixedRate(this::checkConsumerTimeouts, 1, 1, TimeUnit.SECONDS);
         log.info("connection {} opened: user '{}', vhost '{}'", name, user, vhost.name());
     }
 
@@ -512,7 +514,20 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void checkConsumerTimeouts() {
+        if (state != State.OPEN) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (AmqpChannel ch : List.copyOf(channels.values())) {
+            ch.checkConsumerTimeout(now);
+        }
+    }
+
     private void cancelTimers() {
+        if (consumerTimeoutTimer != null) {
+            consumerTimeoutTimer.cancel(false);
+        }
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }

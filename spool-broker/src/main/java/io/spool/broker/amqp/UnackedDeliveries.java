@@ -16,7 +16,7 @@ import java.util.List;
 final class UnackedDeliveries {
 
     /** One delivery awaiting its ack: who got it (null for basic.get) and what it was. */
-    record Delivery(long tag, Consumer consumer, QueueEntry entry) {}
+    record Delivery(long tag, Consumer consumer, QueueEntry entry, long deliveredAtNanos) {}
 
     private Delivery[] ring = new Delivery[16];
     private int head;
@@ -46,7 +46,7 @@ final class UnackedDeliveries {
         while (offset >= ring.length) {
             grow();
         }
-        ring[(head + (int) offset) & (ring.length - 1)] = new Delivery(tag, consumer, entry);
+        ring[(head + (int) offset) & (ring.length - 1)] = new Delivery(tag, consumer, entry, System.nanoTime());
         span = (int) offset + 1;
         count++;
     }
@@ -124,6 +124,11 @@ final class UnackedDeliveries {
         List<Delivery> all = new ArrayList<>(count);
         removeUpTo(Long.MAX_VALUE, all);
         return all;
+    }
+
+    /** The delivery waiting longest for its ack, or null. */
+    Delivery oldest() {
+        return count == 0 ? null : ring[head];
     }
 
     boolean contains(long tag) {

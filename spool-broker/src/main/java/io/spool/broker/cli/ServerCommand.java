@@ -73,6 +73,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Bytes after which a queue starts a new segment file. Default: ${DEFAULT-VALUE}")
     long segmentSize;
 
+    @Option(names = "--consumer-timeout", defaultValue = "1800000",
+            description = "ms a delivery may stay unacknowledged before its channel is closed (0: never). Default: ${DEFAULT-VALUE}")
+    long consumerTimeout;
+
     @Override
     public Integer call() throws Exception {
         BrokerConfig cfg;
@@ -82,7 +86,7 @@ final class ServerCommand implements Callable<Integer> {
                     .frameMax(frameMax).channelMax(channelMax).heartbeatSeconds(heartbeat)
                     .maxMessageSize(maxMessageSize).memoryHighWatermark(memoryHighWatermark)
                     .maxConnections(maxConnections).ioThreads(ioThreads)
-                    .diskFreeLimit(diskFreeLimit).segmentSize(segmentSize)
+                    .diskFreeLimit(diskFreeLimit).segmentSize(segmentSize).consumerTimeoutMillis(consumerTimeout)
                     .build();
         } catch (IllegalArgumentException e) {
             System.err.println("spool: " + e.getMessage());

@@ -137,11 +137,20 @@ final class ManagementApi {
         m.put("messages_ready", s.ready());
         m.put("messages_unacknowledged", s.unacked());
         m.put("consumers", s.consumers());
-        m.put("message_stats", Map.of(
-                "publish", s.published(),
-                "deliver_get", s.delivered(),
-                "redeliver", s.redelivered(),
-                "ack", s.acked()));
+        m.put("message_bytes_ready", s.readyBytes());
+        m.put("effective_policy_definition", JsonValues.of(q.policy() == null ? Map.of() : q.policy()));
+        // RabbitMQ's names where it has them; expired, dead-lettered, rejected (by a
+        // reject-publish limit) and dropped (drop-head, delivery limit) are Spool's own.
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("publish", s.published());
+        stats.put("deliver_get", s.delivered());
+        stats.put("redeliver", s.redelivered());
+        stats.put("ack", s.acked());
+        stats.put("expired", s.expired());
+        stats.put("dead_lettered", s.deadLettered());
+        stats.put("rejected", s.rejected());
+        stats.put("dropped", s.dropped());
+        m.put("message_stats", stats);
         return m;
     }
 

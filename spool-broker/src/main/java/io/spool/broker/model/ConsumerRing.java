@@ -11,19 +11,33 @@ import java.util.List;
  */
 final class ConsumerRing {
 
+    /** With a single active consumer, only {@link #active} receives; the rest wait their turn. */
+    private final boolean singleActive;
+    private Consumer active;
     private final List<Consumer> all = new ArrayList<>();
     private Consumer[][] groups = new Consumer[0][];
     private int[] cursors = new int[0];
 
+    ConsumerRing(boolean singleActive) {
+        this.singleActive = singleActive;
+    }
+
     void add(Consumer c) {
         all.add(c);
         regroup();
+        if (singleActive && active == null) {
+            active = c;
+        }
     }
 
     boolean remove(Consumer c) {
         boolean removed = all.remove(c);
         if (removed) {
             regroup();
+            if (c == active) {
+                // Failover: the highest priority, then the longest waiting, as RabbitMQ picks.
+                active = groups.length == 0 ? null : groups[0][0];
+            }
         }
         return removed;
     }
@@ -42,6 +56,9 @@ final class ConsumerRing {
 
     /** The next consumer in turn that can take a delivery, with its credit reserved; or null. */
     Consumer reserveNext() {
+        if (singleActive) {
+            return active != null && active.tryReserve() ? active : null;
+        }
         Consumer[][] gs = groups;
         for (int g = 0; g < gs.length; g++) {
             Consumer[] group = gs[g];

@@ -5,30 +5,35 @@ import io.spool.broker.store.QueueStore;
 import io.spool.broker.util.LongDeque;
 import io.spool.broker.util.LongMinHeap;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A queue: messages waiting in order, the deliveries awaiting acknowledgement, and the consumers
- * that share it round robin.
+ * A queue: messages waiting by priority and in order, the deliveries awaiting acknowledgement,
+ * the consumers that share it, and the job semantics of its {@link QueueArguments}: TTLs,
+ * length limits, dead-lettering, delivery limit, single active consumer, expiry when unused.
  *
- * <p>Every message is appended to the queue's {@link QueueStore}; in memory the queue keeps the
- * positions of waiting messages (eight bytes each) and a bounded cache of recent bodies, so its
- * heap follows in-flight work rather than depth. A message whose body is not cached is read
- * back from the store when it is handed out.
+ * <p>Every message is appended to the queue's {@link QueueStore}; in memory the queue keeps
+ * three longs per waiting message ({@link WaitingMessages}) and a bounded cache of recent bodies,
+ * so its heap follows in-flight work rather than depth. A body not cached is read back from the
+ * store when the message is handed out.
  *
- * <p>Threads: every field below the constructor's is guarded by this object's monitor, which
- * is also the store's lock. Any thread may call in (publishers route here from their event
- * loops, consumers ack from theirs). While holding the monitor a queue calls only
- * {@link ConsumerOwner} methods, which never call back, so no thread ever holds two queue
- * locks. The topology lock of the virtual host may be held when a queue lock is taken, never
- * the other way round.
+ * <p>Threads: the state below the constructor's fields is guarded by this object's monitor,
+ * which is also the store's lock. Any thread may call in. While holding the monitor a queue
+ * calls only {@link ConsumerOwner} methods, which never call back, so no thread ever holds two
+ * queue locks. Dead letters are collected under the lock and routed after it is released, for
+ * the same reason. The topology lock of the virtual host may be held when a queue lock is
+ * taken, never the other way round.
  */
 public final class Queue implements Destination {
 
@@ -36,10 +41,13 @@ public final class Queue implements Destination {
 
     /** Result of {@link #enqueue} when the queue is gone. */
     public static final long DELETED = -1;
-    /** Result of {@link #enqueue} when the store refused the message (the disk failed). */
+    /** Result of {@link #enqueue} when the queue refused the message (a length limit, the disk). */
     public static final long REFUSED = -2;
     /** Bytes of bodies one queue keeps cached, at most. */
     private static final long CACHE_LIMIT = 8L * 1024 * 1024;
+
+    /** What a queue knows of a message that came back (nack, reject, closed channel). */
+    private record Returned(long expiresAt, int level, int deliveries) {}
 
     private final VirtualHost vhost;
     private final String name;
@@ -53,29 +61,42 @@ public final class Queue implements Destination {
     /** Bindings with this queue as destination; guarded by the virtual host's topology lock. */
     private final Set<Binding> inbound = new LinkedHashSet<>();
 
+    private volatile QueueArguments settings;
+    private Map<String, Object> policy;
     private QueueStore store;
-    /** Positions of waiting messages, oldest first. */
-    private final LongDeque ready = new LongDeque();
-    /** Positions of messages that came back (nack, reject, closed channel); served first. */
+    private final WaitingMessages waiting;
+    /** Positions of messages that came back, served before the waiting ones. */
     private final LongMinHeap returned = new LongMinHeap();
+    private final LongObjectHashMap<Returned> returnedMeta = new LongObjectHashMap<>();
+    private long returnedBodyBytes;
     /** Bodies of waiting messages kept in memory, by position. */
     private final LongObjectHashMap<Message> cache = new LongObjectHashMap<>();
     private long cachedBytes;
     /** Recovered messages below this position may have been delivered before the restart. */
     private long redeliverBelow;
-    /** Every position below this one has (or, before a restart, may have) been handed out at least once. */
+    /** Every position below this one has (or, before a restart, may have) been handed out. */
     private long deliveredBelow;
-    private final ConsumerRing consumers = new ConsumerRing();
+    private final ConsumerRing consumers;
     private int unacked;
     private boolean hadConsumers;
     private boolean deleted;
+    private List<DeadLetter> deadLetters = new ArrayList<>();
+    private volatile boolean hasDeadLetters;
+    private ScheduledFuture<?> expiryTimer;
+    private long expiryTimerAt = Long.MAX_VALUE;
+    private ScheduledFuture<?> unusedTimer;
+    private long lastUsedMillis = System.currentTimeMillis();
     private long publishedTotal;
     private long deliveredTotal;
     private long redeliveredTotal;
     private long ackedTotal;
+    private long expiredTotal;
+    private long deadLetteredTotal;
+    private long rejectedTotal;
+    private long droppedTotal;
 
     Queue(VirtualHost vhost, String name, boolean durable, boolean exclusive, boolean autoDelete,
-          Map<String, Object> arguments, Object exclusiveOwner, MessageMemory memory) {
+          Map<String, Object> arguments, Object exclusiveOwner, MessageMemory memory, QueueArguments settings) {
         this.vhost = vhost;
         this.name = name;
         this.durable = durable;
@@ -84,11 +105,15 @@ public final class Queue implements Destination {
         this.arguments = arguments == null ? Map.of() : Collections.unmodifiableMap(arguments);
         this.exclusiveOwner = exclusiveOwner;
         this.memory = memory;
+        this.settings = settings;
+        this.waiting = new WaitingMessages(settings.maxPriority());
+        this.consumers = new ConsumerRing(settings.singleActiveConsumer());
     }
 
     /** Gives a new queue its (empty) store. Called once, before the queue is published. */
     synchronized void attach(QueueStore newStore) {
         this.store = newStore;
+        scheduleUnusedCheck();
     }
 
     /** Gives a recovered queue its store and the messages found in it. */
@@ -96,11 +121,15 @@ public final class Queue implements Destination {
         this.store = recovery.store();
         LongDeque positions = recovery.positions();
         for (int i = 0; i < positions.size(); i++) {
-            ready.addLast(positions.get(i));
+            long meta = recovery.metas().get(i);
+            int level = Math.min(QueueStore.priorityOf(meta), waiting.maxPriority());
+            waiting.add(positions.get(i), level, recovery.expiries().get(i), QueueStore.bodySizeOf(meta));
         }
         this.redeliverBelow = recovery.redeliverBelow();
         // What may have been delivered before the restart still may have been at the next one.
         this.deliveredBelow = recovery.redeliverBelow();
+        scheduleExpiryCheck();
+        scheduleUnusedCheck();
     }
 
     @Override
@@ -118,6 +147,11 @@ public final class Queue implements Destination {
     public boolean autoDelete() { return autoDelete; }
     public Map<String, Object> arguments() { return arguments; }
     public VirtualHost vhost() { return vhost; }
+
+    /** The job semantics in force: arguments combined with the policy that applies. */
+    public QueueArguments settings() {
+        return settings;
+    }
 
     /** The connection (or other owner) an exclusive queue belongs to; null otherwise. */
     public Object exclusiveOwner() {
@@ -142,42 +176,140 @@ public final class Queue implements Destination {
                         + "that of the original declaration.", name, vhost.name());
     }
 
+    // ---- policy ----
+
+    /**
+     * Applies a policy definition (null: none) on top of the queue's arguments, at once: new
+     * limits drop or dead-letter what is now too much, new TTLs and expiry take effect.
+     *
+     * @throws BrokerException if the definition holds a value the queue cannot take
+     */
+    public void applyPolicy(Map<String, Object> definition) {
+        QueueArguments next = QueueArguments.of(arguments, definition, name, vhost.name());
+        synchronized (this) {
+            policy = definition == null ? null : new LinkedHashMap<>(definition);
+            settings = next;
+            if (!deleted) {
+                enforceLengthLimitLocked();
+                expireDueLocked(System.currentTimeMillis());
+                scheduleExpiryCheck();
+                lastUsedMillis = System.currentTimeMillis();
+                scheduleUnusedCheck();
+                pumpLocked();
+            }
+        }
+        routeDeadLetters();
+    }
+
+    /** The policy definition applied last, or null. */
+    public synchronized Map<String, Object> policy() {
+        return policy;
+    }
+
     // ---- publishing and delivering ----
 
     /**
      * Appends a message and delivers what the consumers can take. Returns the group-commit
      * generation the message waits for to be durable (0 if it need not wait: transient, or a
-     * non-durable queue), {@link #DELETED} if the queue is gone, or {@link #REFUSED} if the
-     * store could not take it.
+     * non-durable queue), {@link #DELETED} if the queue is gone, or {@link #REFUSED} if a
+     * reject-publish length limit or the store refused it.
      */
-    public synchronized long enqueue(Message message) {
+    public long enqueue(Message message) {
+        long result;
+        synchronized (this) {
+            result = enqueueLocked(message);
+        }
+        routeDeadLetters();
+        return result;
+    }
+
+    private long enqueueLocked(Message message) {
         if (deleted) {
             return DELETED;
         }
-        boolean persistent = message.properties().persistent();
+        QueueArguments s = settings;
+        int bodySize = message.body().length;
+        if (s.hasLengthLimit() && s.overflow() != QueueArguments.Overflow.DROP_HEAD
+                && (s.maxLength() >= 0 && readyCount() + 1 > s.maxLength()
+                    || s.maxLengthBytes() >= 0 && readyBodyBytes() + bodySize > s.maxLengthBytes())) {
+            rejectedTotal++;
+            if (s.overflow() == QueueArguments.Overflow.REJECT_PUBLISH_DLX) {
+                deadLetter(message, DeadLetter.Reason.MAXLEN);
+            }
+            return REFUSED;
+        }
+        MessageProperties props = message.properties();
+        boolean persistent = props.persistent();
+        long expiresAt = expiresAt(props, s);
+        int level = waiting.levelOf(props.priority());
         long position;
         try {
-            position = store.append(message, persistent);
+            position = store.append(message, persistent, level, expiresAt);
         } catch (UncheckedIOException e) {
             log.error("{}: cannot store a message: {}", this, e.getCause().toString());
             return REFUSED;
         }
         publishedTotal++;
         long generation = durable && persistent ? store.syncGeneration() : 0;
-        if (ready.isEmpty() && returned.isEmpty() && !deleted) {
+        if (waiting.isEmpty() && returned.isEmpty()) {
             // Nothing waits ahead of it: straight to a consumer with credit, if there is one,
-            // without passing through the cache and the position list.
+            // without passing through the cache and the waiting list. It never counts against
+            // a length limit, as in RabbitMQ.
             Consumer c = consumers.reserveNext();
             if (c != null) {
                 memory.add(message.size());
-                c.owner().deliver(c, handOut(position, message, false, !c.autoAck()));
+                c.owner().deliver(c, handOut(position, message, false, 0, expiresAt, level, !c.autoAck()));
                 return generation;
             }
         }
-        ready.addLast(position);
+        waiting.add(position, level, expiresAt, bodySize);
         cacheIfRoom(position, message);
+        if (expiresAt != Long.MAX_VALUE) {
+            expireDueLocked(System.currentTimeMillis());
+            scheduleExpiryCheck();
+        }
+        enforceLengthLimitLocked();
         pumpLocked();
         return generation;
+    }
+
+    /** When a message published now expires: the lower of the queue's TTL and its own. */
+    private static long expiresAt(MessageProperties props, QueueArguments s) {
+        long ttl = s.messageTtl();
+        String expiration = props.expiration();
+        if (expiration != null) {
+            long own = Expiration.parse(expiration);
+            ttl = ttl < 0 ? own : Math.min(ttl, own);
+        }
+        return ttl < 0 ? Long.MAX_VALUE : System.currentTimeMillis() + ttl;
+    }
+
+    private int readyCount() {
+        return waiting.count() + returned.size();
+    }
+
+    private long readyBodyBytes() {
+        return waiting.bodyBytes() + returnedBodyBytes;
+    }
+
+    /** drop-head: while over a limit, the head goes (dead-lettered as maxlen if there is a DLX). */
+    private void enforceLengthLimitLocked() {
+        QueueArguments s = settings;
+        if (!s.hasLengthLimit() || s.overflow() != QueueArguments.Overflow.DROP_HEAD) {
+            return;
+        }
+        while ((s.maxLength() >= 0 && readyCount() > s.maxLength()
+                || s.maxLengthBytes() >= 0 && readyBodyBytes() > s.maxLengthBytes())) {
+            if (!returned.isEmpty()) {
+                long position = returned.poll();
+                Returned meta = returnedMeta.remove(position);
+                drop(position, meta.level(), DeadLetter.Reason.MAXLEN);
+            } else if (waiting.poll()) {
+                drop(waiting.headPosition, waiting.headPriority, DeadLetter.Reason.MAXLEN);
+            } else {
+                return;
+            }
+        }
     }
 
     private void cacheIfRoom(long position, Message m) {
@@ -190,12 +322,15 @@ public final class Queue implements Destination {
     }
 
     /** Delivers waiting messages to consumers with credit, e.g. after credit came back. */
-    public synchronized void pump() {
-        pumpLocked();
+    public void pump() {
+        synchronized (this) {
+            pumpLocked();
+        }
+        routeDeadLetters();
     }
 
     private void pumpLocked() {
-        while (!deleted && (!returned.isEmpty() || !ready.isEmpty())) {
+        while (!deleted && (!returned.isEmpty() || !waiting.isEmpty())) {
             Consumer c = consumers.reserveNext();
             if (c == null) {
                 return;
@@ -210,37 +345,72 @@ public final class Queue implements Destination {
     }
 
     /**
-     * Takes the next waiting message, loading its body if it is not cached. Returns null if the
-     * store has lost it (a record that fails its CRC), which is dropped and logged.
+     * Takes the next live message and hands it out, loading its body if it is not cached.
+     * Expired messages met on the way are expired; a record the store has lost is dropped and
+     * logged. Null when nothing is left.
      */
     private QueueEntry takeNext(boolean awaitAck) {
-        long position;
-        boolean redelivered;
-        if (!returned.isEmpty()) {
-            position = returned.poll();
-            redelivered = true;
-        } else {
-            position = ready.pollFirst();
-            redelivered = position < redeliverBelow;
+        long now = 0;
+        while (true) {
+            long position;
+            boolean redelivered;
+            int deliveries;
+            long expiresAt;
+            int level;
+            if (!returned.isEmpty()) {
+                position = returned.poll();
+                Returned meta = returnedMeta.remove(position);
+                redelivered = true;
+                deliveries = meta.deliveries();
+                expiresAt = meta.expiresAt();
+                level = meta.level();
+            } else if (waiting.poll()) {
+                position = waiting.headPosition;
+                redelivered = position < redeliverBelow;
+                deliveries = 0;
+                expiresAt = waiting.headExpiresAt;
+                level = waiting.headPriority;
+            } else {
+                return null;
+            }
+            if (expiresAt != Long.MAX_VALUE) {
+                if (now == 0) {
+                    now = System.currentTimeMillis();
+                }
+                if (expiresAt <= now) {
+                    drop(position, level, DeadLetter.Reason.EXPIRED);
+                    continue;
+                }
+            }
+            Message m = takeBody(position);
+            if (m == null) {
+                store.settle(position, true);
+                continue;
+            }
+            memory.add(m.size());
+            if (deliveries > 0) {
+                m = DeadLetters.withDeliveryCount(m, deliveries);
+            }
+            return handOut(position, m, redelivered, deliveries, expiresAt, level, awaitAck);
         }
+    }
+
+    /** The body of a waiting message, from the cache or the store (null if lost). */
+    private Message takeBody(long position) {
         Message m = cache.remove(position);
         if (m != null) {
             cachedBytes -= m.size();
-        } else {
-            m = store.read(position);
-            if (m == null) {
-                store.settle(position, true);
-                return null;
-            }
-            memory.add(m.size());
+            memory.release(m.size());
+            return m;
         }
-        return handOut(position, m, redelivered, awaitAck);
+        return store.read(position);
     }
 
     /** Makes the delivery of a message whose memory is counted; settles it now if no ack will come. */
-    private QueueEntry handOut(long position, Message m, boolean redelivered, boolean awaitAck) {
+    private QueueEntry handOut(long position, Message m, boolean redelivered, int deliveries, long expiresAt,
+                               int level, boolean awaitAck) {
         deliveredBelow = Math.max(deliveredBelow, position + 1);
-        QueueEntry e = new QueueEntry(this, position, m, redelivered);
+        QueueEntry e = new QueueEntry(this, position, m, redelivered, deliveries, expiresAt, level);
         deliveredTotal++;
         if (redelivered) {
             redeliveredTotal++;
@@ -254,42 +424,80 @@ public final class Queue implements Destination {
         return e;
     }
 
-    /** Takes the next message for a basic.get, or null if none is waiting. */
-    public synchronized QueueEntry get(boolean autoAck) {
-        while (!deleted && (!returned.isEmpty() || !ready.isEmpty())) {
-            QueueEntry e = takeNext(!autoAck);
-            if (e != null) {
-                return e;
-            }
+    /**
+     * Removes a waiting message for good: expired, dropped by a length limit, past the
+     * delivery limit. With a dead-letter exchange it is dead-lettered, else just settled.
+     */
+    private void drop(long position, int level, DeadLetter.Reason reason) {
+        if (reason == DeadLetter.Reason.EXPIRED) {
+            expiredTotal++;
+        } else {
+            droppedTotal++;
         }
-        return null;
+        Message m = settings.hasDeadLetterExchange() ? takeBody(position) : dropCached(position);
+        if (m != null && settings.hasDeadLetterExchange()) {
+            deadLetter(m, reason);
+        }
+        store.settle(position, true);
+    }
+
+    private Message dropCached(long position) {
+        Message m = cache.remove(position);
+        if (m != null) {
+            cachedBytes -= m.size();
+            memory.release(m.size());
+        }
+        return m;
+    }
+
+    /** Takes the next message for a basic.get, or null if none is waiting. */
+    public QueueEntry get(boolean autoAck) {
+        QueueEntry e;
+        synchronized (this) {
+            lastUsedMillis = System.currentTimeMillis();
+            e = deleted ? null : takeNext(!autoAck);
+        }
+        routeDeadLetters();
+        return e;
     }
 
     // ---- settling deliveries ----
 
     /** Settles acknowledged deliveries and delivers more if credit allows. */
-    public synchronized void ack(Collection<QueueEntry> entries) {
-        for (QueueEntry e : entries) {
-            if (e.unacked) {
-                e.unacked = false;
-                unacked--;
-                ackedTotal++;
-                settleLocked(e);
+    public void ack(Collection<QueueEntry> entries) {
+        synchronized (this) {
+            for (QueueEntry e : entries) {
+                if (e.unacked) {
+                    e.unacked = false;
+                    unacked--;
+                    ackedTotal++;
+                    settleLocked(e);
+                }
             }
+            pumpLocked();
         }
-        pumpLocked();
+        routeDeadLetters();
     }
 
-    /** Drops deliveries rejected without requeue. */
-    public synchronized void discard(Collection<QueueEntry> entries) {
-        for (QueueEntry e : entries) {
-            if (e.unacked) {
-                e.unacked = false;
-                unacked--;
-                settleLocked(e);
+    /**
+     * Deliveries rejected or nacked without requeue: dead-lettered ("rejected") when the queue
+     * has a dead-letter exchange, dropped otherwise.
+     */
+    public void discard(Collection<QueueEntry> entries) {
+        synchronized (this) {
+            for (QueueEntry e : entries) {
+                if (e.unacked) {
+                    e.unacked = false;
+                    unacked--;
+                    if (settings.hasDeadLetterExchange()) {
+                        deadLetter(DeadLetters.withoutDeliveryCount(e.message), DeadLetter.Reason.REJECTED);
+                    }
+                    settleLocked(e);
+                }
             }
+            pumpLocked();
         }
-        pumpLocked();
+        routeDeadLetters();
     }
 
     /** The message has left the queue for good: the store records it, memory is given back. */
@@ -301,57 +509,185 @@ public final class Queue implements Destination {
     }
 
     /**
-     * Puts deliveries back in line at their original positions, flagged redelivered. Auto-ack
-     * deliveries that never reached their client come back this way too: they were settled when
-     * handed out, so they are stored again.
+     * Puts deliveries back in line at their original positions, flagged redelivered, each one
+     * delivery more. Past the delivery limit a message is dead-lettered ("delivery_limit") or
+     * dropped instead. Auto-ack deliveries that never reached their client come back this way
+     * too: they were settled when handed out, so they are stored again.
      */
-    public synchronized void requeue(Collection<QueueEntry> entries) {
-        for (QueueEntry e : entries) {
-            if (deleted) {
-                if (e.unacked) {
-                    e.unacked = false;
-                    unacked--;
-                    memory.release(e.message.size());
-                }
-                continue;
+    public void requeue(Collection<QueueEntry> entries) {
+        synchronized (this) {
+            for (QueueEntry e : entries) {
+                requeueLocked(e);
             }
-            long position = e.position;
-            if (e.unacked) {
-                e.unacked = false;
-                unacked--;
-                memory.release(e.message.size());
-            } else {
-                try {
-                    position = store.append(e.message, e.message.properties().persistent());
-                } catch (UncheckedIOException ex) {
-                    log.error("{}: cannot store a requeued message: {}", this, ex.getCause().toString());
-                    continue;
-                }
-            }
-            returned.add(position);
-            cacheIfRoom(position, e.message);
+            pumpLocked();
         }
-        pumpLocked();
+        routeDeadLetters();
+    }
+
+    private void requeueLocked(QueueEntry e) {
+        boolean wasUnacked = e.unacked;
+        if (wasUnacked) {
+            e.unacked = false;
+            unacked--;
+        }
+        if (deleted) {
+            if (wasUnacked) {
+                memory.release(e.message.size());
+            }
+            return;
+        }
+        Message original = DeadLetters.withoutDeliveryCount(e.message);
+        int deliveries = e.deliveries + 1;
+        long limit = settings.deliveryLimit();
+        if (limit >= 0 && deliveries > limit) {
+            droppedTotal++;
+            if (settings.hasDeadLetterExchange()) {
+                deadLetter(original, DeadLetter.Reason.DELIVERY_LIMIT);
+            }
+            if (wasUnacked) {
+                settleLocked(e);
+            }
+            return;
+        }
+        long position = e.position;
+        if (wasUnacked) {
+            memory.release(e.message.size());
+        } else {
+            // An auto-ack delivery was settled (and its memory given back) when handed out.
+            try {
+                position = store.append(original, original.properties().persistent(), e.level, e.expiresAt);
+            } catch (UncheckedIOException ex) {
+                log.error("{}: cannot store a requeued message: {}", this, ex.getCause().toString());
+                return;
+            }
+        }
+        returned.add(position);
+        returnedMeta.put(position, new Returned(e.expiresAt, e.level, deliveries));
+        returnedBodyBytes += original.body().length;
+        cacheIfRoom(position, original);
     }
 
     public void requeue(QueueEntry entry) {
         requeue(List.of(entry));
     }
 
+    // ---- dead-lettering ----
+
+    private void deadLetter(Message m, DeadLetter.Reason reason) {
+        deadLetteredTotal++;
+        deadLetters.add(new DeadLetter(m, reason, settings.deadLetterExchange(), settings.deadLetterRoutingKey()));
+        hasDeadLetters = true;
+    }
+
+    /** Routes the dead letters collected under the lock, now that it is released. */
+    private void routeDeadLetters() {
+        if (!hasDeadLetters) {
+            return;
+        }
+        List<DeadLetter> batch;
+        synchronized (this) {
+            batch = deadLetters;
+            deadLetters = new ArrayList<>();
+            hasDeadLetters = false;
+        }
+        if (!batch.isEmpty()) {
+            vhost.deadLetter(this, batch);
+        }
+    }
+
+    // ---- timers: message TTL and queue expiry ----
+
+    private void expireDueLocked(long now) {
+        while (waiting.pollExpired(now)) {
+            drop(waiting.headPosition, waiting.headPriority, DeadLetter.Reason.EXPIRED);
+        }
+    }
+
+    /** Makes sure a timer fires when the earliest waiting head expires. */
+    private void scheduleExpiryCheck() {
+        long next = waiting.nextExpiry();
+        if (next == Long.MAX_VALUE || deleted || next >= expiryTimerAt) {
+            return;
+        }
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+        }
+        expiryTimerAt = next;
+        long delay = Math.max(0, next - System.currentTimeMillis());
+        expiryTimer = vhost.timer().schedule(this::onExpiryTimer, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void onExpiryTimer() {
+        synchronized (this) {
+            expiryTimer = null;
+            expiryTimerAt = Long.MAX_VALUE;
+            if (!deleted) {
+                expireDueLocked(System.currentTimeMillis());
+                scheduleExpiryCheck();
+            }
+        }
+        routeDeadLetters();
+    }
+
+    /** The queue was used (declared, read with basic.get): its x-expires clock restarts. */
+    public synchronized void touch() {
+        lastUsedMillis = System.currentTimeMillis();
+    }
+
+    private void scheduleUnusedCheck() {
+        long expires = settings.expires();
+        if (unusedTimer != null) {
+            unusedTimer.cancel(false);
+            unusedTimer = null;
+        }
+        if (expires < 0 || deleted) {
+            return;
+        }
+        long delay = Math.max(1, lastUsedMillis + expires - System.currentTimeMillis());
+        unusedTimer = vhost.timer().schedule(this::onUnusedTimer, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void onUnusedTimer() {
+        boolean expire;
+        synchronized (this) {
+            unusedTimer = null;
+            if (deleted) {
+                return;
+            }
+            long expires = settings.expires();
+            expire = expires >= 0 && consumers.isEmpty()
+                    && System.currentTimeMillis() - lastUsedMillis >= expires;
+            if (!expire) {
+                if (!consumers.isEmpty()) {
+                    lastUsedMillis = System.currentTimeMillis();
+                }
+                scheduleUnusedCheck();
+            }
+        }
+        if (expire) {
+            log.info("{} in vhost '{}' expired after {} ms unused", this, vhost.name(), settings.expires());
+            vhost.expireQueue(this);
+        }
+    }
+
     // ---- consumers ----
 
     /** Adds a consumer; refused if exclusivity forbids it. Starts delivering at once. */
-    public synchronized void addConsumer(Consumer c) {
-        if (deleted) {
-            throw BrokerException.of(ErrorKind.NOT_FOUND, "no queue '%s' in vhost '%s'", name, vhost.name());
+    public void addConsumer(Consumer c) {
+        synchronized (this) {
+            if (deleted) {
+                throw BrokerException.of(ErrorKind.NOT_FOUND, "no queue '%s' in vhost '%s'", name, vhost.name());
+            }
+            if (c.exclusive() && (!consumers.isEmpty() || settings.singleActiveConsumer())
+                    || hasExclusiveConsumerLocked()) {
+                throw BrokerException.of(ErrorKind.ACCESS_REFUSED,
+                        "queue '%s' in vhost '%s' in exclusive use", name, vhost.name());
+            }
+            consumers.add(c);
+            hadConsumers = true;
+            pumpLocked();
         }
-        if (c.exclusive() && !consumers.isEmpty() || hasExclusiveConsumerLocked()) {
-            throw BrokerException.of(ErrorKind.ACCESS_REFUSED,
-                    "queue '%s' in vhost '%s' in exclusive use", name, vhost.name());
-        }
-        consumers.add(c);
-        hadConsumers = true;
-        pumpLocked();
+        routeDeadLetters();
     }
 
     private boolean hasExclusiveConsumerLocked() {
@@ -365,7 +701,7 @@ public final class Queue implements Destination {
 
     /**
      * Removes a consumer. An auto-delete queue whose last consumer leaves is deleted, as in
-     * RabbitMQ.
+     * RabbitMQ. With a single active consumer, the next one takes over.
      */
     public void removeConsumer(Consumer c) {
         boolean deleteNow;
@@ -374,10 +710,18 @@ public final class Queue implements Destination {
             if (!consumers.remove(c)) {
                 return;
             }
+            if (consumers.isEmpty()) {
+                lastUsedMillis = System.currentTimeMillis();
+            }
             deleteNow = autoDelete && hadConsumers && consumers.isEmpty() && !deleted;
+            if (!deleteNow) {
+                pumpLocked();
+            }
         }
         if (deleteNow) {
             vhost.autoDeleteQueue(this);
+        } else {
+            routeDeadLetters();
         }
     }
 
@@ -385,13 +729,16 @@ public final class Queue implements Destination {
 
     /** Drops the waiting messages (not the unacknowledged ones); returns how many. */
     public synchronized int purge() {
-        int n = ready.size() + returned.size();
-        while (!ready.isEmpty()) {
-            store.settle(ready.pollFirst(), true);
+        int n = readyCount();
+        LongDeque all = waiting.drainPositions();
+        for (int i = 0; i < all.size(); i++) {
+            store.settle(all.get(i), true);
         }
         while (!returned.isEmpty()) {
             store.settle(returned.poll(), true);
         }
+        returnedMeta.clear();
+        returnedBodyBytes = 0;
         dropCacheLocked();
         return n;
     }
@@ -405,9 +752,17 @@ public final class Queue implements Destination {
     /** Marks the queue deleted, drops its messages and store; returns the consumers to notify. */
     synchronized List<Consumer> markDeleted() {
         deleted = true;
-        ready.clear();
+        waiting.drainPositions();
         returned.clear();
+        returnedMeta.clear();
+        returnedBodyBytes = 0;
         dropCacheLocked();
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+        }
+        if (unusedTimer != null) {
+            unusedTimer.cancel(false);
+        }
         if (store != null) {
             store.delete();
         }
@@ -424,6 +779,12 @@ public final class Queue implements Destination {
      * those come back flagged redelivered.
      */
     public synchronized void close() {
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+        }
+        if (unusedTimer != null) {
+            unusedTimer.cancel(false);
+        }
         if (!deleted && store != null) {
             store.close(deliveredBelow);
         }
@@ -434,7 +795,7 @@ public final class Queue implements Destination {
     }
 
     public synchronized int messageCount() {
-        return ready.size() + returned.size();
+        return readyCount();
     }
 
     public synchronized int consumerCount() {
@@ -446,8 +807,9 @@ public final class Queue implements Destination {
     }
 
     public synchronized QueueStats stats() {
-        return new QueueStats(ready.size() + returned.size(), unacked, consumers.size(),
-                publishedTotal, deliveredTotal, redeliveredTotal, ackedTotal);
+        return new QueueStats(readyCount(), unacked, consumers.size(), readyBodyBytes(), publishedTotal,
+                deliveredTotal, redeliveredTotal, ackedTotal, expiredTotal, deadLetteredTotal, rejectedTotal,
+                droppedTotal);
     }
 
     /** Bytes this queue's store holds on disk. */
@@ -455,9 +817,15 @@ public final class Queue implements Destination {
         return store == null || deleted ? 0 : store.diskBytes();
     }
 
-    /** A consistent snapshot of a queue's counters. */
-    public record QueueStats(int ready, int unacked, int consumers, long published, long delivered,
-                             long redelivered, long acked) {}
+    /**
+     * A consistent snapshot of a queue's counters: ready messages (and their body bytes),
+     * unacknowledged, consumers, and totals since start of published, delivered, redelivered,
+     * acked, expired, dead-lettered, refused by a reject-publish limit, and dropped (by
+     * drop-head or the delivery limit).
+     */
+    public record QueueStats(int ready, int unacked, int consumers, long readyBytes, long published, long delivered,
+                             long redelivered, long acked, long expired, long deadLettered, long rejected,
+                             long dropped) {}
 
     @Override
     public String toString() {

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -44,6 +46,11 @@ public final class VirtualHost {
     private final ConcurrentHashMap<String, Queue> queues = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Consumer> directReplies = new ConcurrentHashMap<>();
     private final DirectExchange defaultExchange;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "spool-queue-timers");
+        t.setDaemon(true);
+        return t;
+    });
     /** A durable object changed under the topology lock; save before releasing it. */
     private boolean definitionsDirty;
 
@@ -262,11 +269,13 @@ public final class VirtualHost {
             if (existing != null) {
                 existing.checkAccess(owner);
                 checkEquivalent(existing, effectivelyDurable, exclusive, autoDelete, arguments);
+                existing.touch();
                 return new DeclaredQueue(existing, false);
             }
+            QueueArguments settings = QueueArguments.of(arguments, policyDefinitionFor(actual), actual, name);
             Queue q = new Queue(this, actual, effectivelyDurable, exclusive, autoDelete,
                     arguments == null ? Map.of() : new LinkedHashMap<>(arguments),
-                    exclusive ? owner : null, memory);
+                    exclusive ? owner : null, memory, settings);
             q.attach(storage.create(name, actual, effectivelyDurable, q));
             queues.put(actual, q);
             definitionsDirty |= effectivelyDurable;
@@ -341,6 +350,19 @@ public final class VirtualHost {
         for (Consumer c : consumers) {
             c.owner().cancelledByBroker(c);
         }
+    }
+
+    /** Called by a queue unused for longer than its x-expires: deleted, its messages with it. */
+    void expireQueue(Queue q) {
+        List<Consumer> cancelled;
+        synchronized (topology) {
+            if (queues.get(q.name()) != q || q.consumerCount() > 0) {
+                return;
+            }
+            cancelled = removeQueueLocked(q);
+            saveIfDirtyLocked();
+        }
+        notifyCancelled(cancelled);
     }
 
     /** Called by a queue whose last consumer left while it is auto-delete. */
@@ -505,8 +527,9 @@ public final class VirtualHost {
                 }
             }
             for (Definitions.QueueDef qd : d.queues()) {
-                Queue q = new Queue(this, qd.name(), true, false, qd.autoDelete(),
-                        new LinkedHashMap<>(DefinitionsFile.decodeArguments(qd.arguments())), null, memory);
+                Map<String, Object> args = new LinkedHashMap<>(DefinitionsFile.decodeArguments(qd.arguments()));
+                Queue q = new Queue(this, qd.name(), true, false, qd.autoDelete(), args, null, memory,
+                        QueueArguments.of(args, policyDefinitionFor(qd.name()), qd.name(), name));
                 QueueStore.Recovery r = storage.recover(name, qd.name(), q);
                 q.attach(r);
                 queues.put(qd.name(), q);
@@ -547,8 +570,57 @@ public final class VirtualHost {
 
     /** Closes every queue's store at a clean shutdown. */
     public void close() {
+        timer.shutdownNow();
         for (Queue q : queues.values()) {
             q.close();
+        }
+    }
+
+    // ---- job semantics: policies, timers, dead letters ----
+
+    /** The definition of the policy that applies to a queue, or null. */
+    private Map<String, Object> policyDefinitionFor(String queueName) {
+        return null;
+    }
+
+    /** Runs queue timers: message TTLs, x-expires. One thread; tasks must be quick. */
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /**
+     * Routes messages a queue gave up on to its dead-letter exchange with their x-death
+     * headers. Called without any queue lock held. A missing exchange, or one that routes
+     * nowhere, drops them silently, as does a cycle RabbitMQ would detect.
+     */
+    void deadLetter(Queue source, List<DeadLetter> letters) {
+        long now = System.currentTimeMillis();
+        RoutingResult result = new RoutingResult();
+        for (DeadLetter dl : letters) {
+            Exchange x = exchanges.get(dl.exchange());
+            if (x == null) {
+                log.debug("dead letter from {} dropped: no exchange '{}'", source, dl.exchange());
+                continue;
+            }
+            Message m = DeadLetters.deadLettered(dl, source.name(), now);
+            List<String> keys = DeadLetters.routingKeys(dl, DeadLetters.ownRoutingKeys(dl.message(),
+                    dl.message().properties().headers()));
+            result.reset(m);
+            if (x == defaultExchange) {
+                for (String key : keys) {
+                    routeDefault(key, result);
+                }
+            } else {
+                result.visited.add(x);
+                routeThrough(x, keys, result);
+            }
+            for (Queue target : List.copyOf(result.queues())) {
+                if (DeadLetters.isCycle(m, dl.reason(), target.name())) {
+                    log.warn("dead-letter cycle: message from {} to {} dropped ({})", source, target, dl.reason().wire);
+                    continue;
+                }
+                target.enqueue(m);
+            }
         }
     }
 

@@ -14,6 +14,8 @@ import java.util.zip.CRC32C;
  *   u32 length         of the payload
  *   u32 crc32c         of the length field and the payload
  *   payload:  u8 flags (bit 0: persistent)
+ *             u8 priority  the queue level it waits at
+ *             u64          expires at (epoch ms; Long.MAX_VALUE: never), fixed at enqueue
  *             u8 + bytes   exchange
  *             u8 + bytes   routing key
  *             u32 + bytes  properties, exactly as published
@@ -27,6 +29,8 @@ final class MessageRecord {
     static final int MAGIC = 0x53504F4C;
     static final int HEADER = 12;
     static final int FLAG_PERSISTENT = 1;
+    /** Payload bytes before the exchange name: flags, priority, expiry. */
+    static final int FIXED = 1 + 1 + 8;
     /** Larger lengths are damage, not data: the broker caps bodies at 512 MiB. */
     static final int MAX_PAYLOAD = 512 * 1024 * 1024 + 64 * 1024;
 
@@ -37,18 +41,20 @@ final class MessageRecord {
     }
 
     private static int payloadSize(Message m) {
-        return 1 + 1 + m.exchangeUtf8().length + 1 + m.routingKeyUtf8().length
+        return FIXED + 1 + m.exchangeUtf8().length + 1 + m.routingKeyUtf8().length
                 + 4 + m.properties().raw().length + m.body().length;
     }
 
     /** Appends the record for a message to {@code out}. */
-    static void write(ByteBuf out, Message m, boolean persistent) {
+    static void write(ByteBuf out, Message m, boolean persistent, int priority, long expiresAt) {
         int start = out.writerIndex();
         out.writeInt(MAGIC);
         out.writeInt(0);
         out.writeInt(0);
         int payloadStart = out.writerIndex();
         out.writeByte(persistent ? FLAG_PERSISTENT : 0);
+        out.writeByte(priority);
+        out.writeLong(expiresAt);
         out.writeByte(m.exchangeUtf8().length);
         out.writeBytes(m.exchangeUtf8());
         out.writeByte(m.routingKeyUtf8().length);
@@ -65,14 +71,9 @@ final class MessageRecord {
         out.setInt(start + 8, (int) crc.getValue());
     }
 
-    /** Whether the record's flags say persistent. {@code payload} starts at the flags byte. */
-    static boolean persistent(ByteBuf payload) {
-        return (payload.getByte(payload.readerIndex()) & FLAG_PERSISTENT) != 0;
-    }
-
     /** Decodes a record's payload (the bytes after the 12-byte header). */
     static Message read(ByteBuf payload) {
-        payload.readByte();
+        payload.skipBytes(FIXED);
         String exchange = readShortString(payload);
         String routingKey = readShortString(payload);
         byte[] props = new byte[payload.readInt()];

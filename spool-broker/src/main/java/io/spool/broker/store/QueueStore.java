@@ -85,7 +85,13 @@ public final class QueueStore {
     }
 
     /** What recovery found in a store. */
-    public record Recovery(QueueStore store, LongDeque positions, long redeliverBelow, int recovered, int acked,
+    /**
+     * What recovery found. {@code positions}, {@code expiries} and {@code metas} run in step:
+     * for each waiting message its position, when it expires (epoch ms, Long.MAX_VALUE never),
+     * and its priority and body size packed by {@link #meta}.
+     */
+    public record Recovery(QueueStore store, LongDeque positions, LongDeque expiries, LongDeque metas,
+                           long redeliverBelow, int recovered, int acked,
                            int transientDropped, int damaged, long cutBytes, int segmentsDeleted, long millis) {}
 
     /**
@@ -106,6 +112,8 @@ public final class QueueStore {
                     .sorted().toArray();
         }
         LongDeque live = new LongDeque(1024);
+        LongDeque expiries = new LongDeque(1024);
+        LongDeque metas = new LongDeque(1024);
         int[] counts = new int[3];
         int damaged = 0;
         long cut = 0;
@@ -115,7 +123,7 @@ public final class QueueStore {
             Segment s = Segment.open(dir, id);
             long[] acked = readAcks(s.ackPath);
             int[] ackCursor = {0};
-            SegmentScanner.Result r = scanner.scan(s.data(), (offset, length, persistent) -> {
+            SegmentScanner.Result r = scanner.scan(s.data(), (offset, length, persistent, priority, expiresAt, bodySize) -> {
                 s.records++;
                 while (ackCursor[0] < acked.length && acked[ackCursor[0]] < offset) {
                     ackCursor[0]++;
@@ -129,6 +137,8 @@ public final class QueueStore {
                     counts[1]++;
                 } else {
                     live.addLast(Position.of(id, offset));
+                    expiries.addLast(expiresAt);
+                    metas.addLast(meta(priority, bodySize));
                     counts[0]++;
                 }
             });
@@ -155,7 +165,20 @@ public final class QueueStore {
             redeliverBelow = Position.of(store.nextSegmentId, 0);
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        return new Recovery(store, live, redeliverBelow, counts[0], counts[1], counts[2], damaged, cut, deleted, millis);
+        return new Recovery(store, live, expiries, metas, redeliverBelow, counts[0], counts[1], counts[2], damaged, cut, deleted, millis);
+    }
+
+    /** Packs a priority and a body size into one long. */
+    public static long meta(int priority, int bodySize) {
+        return (long) priority << 32 | (bodySize & 0xFFFF_FFFFL);
+    }
+
+    public static int priorityOf(long meta) {
+        return (int) (meta >>> 32);
+    }
+
+    public static int bodySizeOf(long meta) {
+        return (int) meta;
     }
 
     /** Sorted offsets from an ack file; a torn last entry is ignored. */
@@ -198,7 +221,7 @@ public final class QueueStore {
      *
      * @throws UncheckedIOException when the disk refuses the write
      */
-    public long append(Message m, boolean persistent) {
+    public long append(Message m, boolean persistent, int priority, long expiresAt) {
         active = true;
         int size = MessageRecord.size(m);
         if (current == null || current.records > 0 && pendingEnd() + size > segmentSize) {
@@ -208,7 +231,7 @@ public final class QueueStore {
             writeBuffer = PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(FLUSH_THRESHOLD, size + 64));
         }
         long offset = pendingEnd();
-        MessageRecord.write(writeBuffer, m, persistent);
+        MessageRecord.write(writeBuffer, m, persistent, priority, expiresAt);
         current.records++;
         if (writeBuffer.readableBytes() >= FLUSH_THRESHOLD) {
             flushBuffer();

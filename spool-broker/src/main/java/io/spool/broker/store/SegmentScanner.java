@@ -17,14 +17,14 @@ final class SegmentScanner {
 
     /** Told about every good record, in file order. */
     interface Visitor {
-        void record(long offset, int length, boolean persistent);
+        void record(long offset, int length, boolean persistent, int priority, long expiresAt, int bodySize);
     }
 
     /** What a scan found: where the good data ends, and what was bad. */
     record Result(int records, int damaged, long goodEnd, long cutBytes) {}
 
     private static final int WINDOW = 1 << 20;
-    private static final int MIN_PAYLOAD = 1 + 1 + 1 + 4;
+    private static final int MIN_PAYLOAD = MessageRecord.FIXED + 1 + 1 + 4;
 
     private final ByteBuffer window = ByteBuffer.allocateDirect(WINDOW);
     private FileChannel ch;
@@ -52,7 +52,7 @@ final class SegmentScanner {
                 pos = next;
                 continue;
             }
-            visitor.record(pos, length, persistentAt(pos));
+            visitRecord(visitor, pos, length);
             records++;
             pos += MessageRecord.HEADER + length;
             goodEnd = pos;
@@ -80,9 +80,23 @@ final class SegmentScanner {
         return (int) crc.getValue() == storedCrc ? length : -1;
     }
 
-    private boolean persistentAt(long pos) throws IOException {
-        ByteBuffer b = bytes(pos + MessageRecord.HEADER, 1);
-        return b != null && (b.get(b.position()) & MessageRecord.FLAG_PERSISTENT) != 0;
+    /** Reads what recovery keeps of a valid record: flags, priority, expiry and body size. */
+    private void visitRecord(Visitor visitor, long pos, int length) throws IOException {
+        long at = pos + MessageRecord.HEADER;
+        ByteBuffer fixed = bytes(at, MessageRecord.FIXED + 1);
+        int p = fixed.position();
+        boolean persistent = (fixed.get(p) & MessageRecord.FLAG_PERSISTENT) != 0;
+        int priority = fixed.get(p + 1) & 0xFF;
+        long expiresAt = fixed.getLong(p + 2);
+        int exchangeLength = fixed.get(p + MessageRecord.FIXED) & 0xFF;
+        long keyAt = at + MessageRecord.FIXED + 1 + exchangeLength;
+        ByteBuffer key = bytes(keyAt, 1);
+        int keyLength = key.get(key.position()) & 0xFF;
+        long propsAt = keyAt + 1 + keyLength;
+        ByteBuffer props = bytes(propsAt, 4);
+        int propsLength = props.getInt(props.position());
+        int bodySize = (int) (at + length - (propsAt + 4 + propsLength));
+        visitor.record(pos, length, persistent, priority, expiresAt, bodySize);
     }
 
     /** Finds the next offset at or after {@code from} where a whole valid record starts. */

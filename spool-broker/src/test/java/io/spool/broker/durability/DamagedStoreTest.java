@@ -186,6 +186,8 @@ class DamagedStoreTest {
             ByteBuffer payload = file.slice(file.position(), length);
             file.position(file.position() + length);
             payload.get(); // flags
+            payload.get(); // priority
+            payload.getLong(); // expires at
             skip(payload, payload.get() & 0xFF); // exchange
             skip(payload, payload.get() & 0xFF); // routing key
             skip(payload, payload.getInt()); // properties

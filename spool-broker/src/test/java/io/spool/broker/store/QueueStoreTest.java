@@ -51,7 +51,7 @@ class QueueStoreTest {
         QueueStore store = QueueStore.create(dir, true, commit, lock, 1 << 20);
         synchronized (lock) {
             Message m = message(7, true);
-            long p = store.append(m, true);
+            long p = store.append(m, true, 0, Long.MAX_VALUE);
             Message back = store.read(p);
             assertThat(back.exchange()).isEqualTo("jobs-x");
             assertThat(back.routingKey()).isEqualTo("key.007");
@@ -67,7 +67,7 @@ class QueueStoreTest {
         List<Long> positions = new ArrayList<>();
         synchronized (lock) {
             for (int i = 0; i < 200; i++) {
-                positions.add(store.append(message(i, i % 10 != 0), i % 10 != 0));
+                positions.add(store.append(message(i, i % 10 != 0), i % 10 != 0, 0, Long.MAX_VALUE));
             }
             for (int i = 0; i < 50; i++) {
                 store.settle(positions.get(i), i % 10 != 0);
@@ -97,7 +97,7 @@ class QueueStoreTest {
         List<Long> positions = new ArrayList<>();
         synchronized (lock) {
             for (int i = 0; i < 500; i++) {
-                positions.add(store.append(message(i, true), true));
+                positions.add(store.append(message(i, true), true, 0, Long.MAX_VALUE));
             }
         }
         commit.flushNow();
@@ -125,7 +125,7 @@ class QueueStoreTest {
             QueueStore store = QueueStore.create(d, true, commit, lock, 1 << 20);
             synchronized (lock) {
                 for (int i = 0; i < 100; i++) {
-                    store.append(message(i, true), true);
+                    store.append(message(i, true), true, 0, Long.MAX_VALUE);
                 }
             }
             commit.flushNow();
@@ -159,7 +159,7 @@ class QueueStoreTest {
             QueueStore store = QueueStore.create(d, true, commit, lock, 1 << 20);
             synchronized (lock) {
                 for (int i = 0; i < 100; i++) {
-                    store.append(message(i, true), true);
+                    store.append(message(i, true), true, 0, Long.MAX_VALUE);
                 }
             }
             commit.flushNow();
@@ -193,7 +193,7 @@ class QueueStoreTest {
         List<Long> positions = new ArrayList<>();
         synchronized (lock) {
             for (int i = 0; i < 10; i++) {
-                positions.add(store.append(message(i, true), true));
+                positions.add(store.append(message(i, true), true, 0, Long.MAX_VALUE));
             }
             store.settle(positions.get(3), true);
             store.settle(positions.get(4), true);
@@ -212,7 +212,7 @@ class QueueStoreTest {
         List<Long> positions = new ArrayList<>();
         synchronized (lock) {
             for (int i = 0; i < 10; i++) {
-                positions.add(store.append(message(i, true), true));
+                positions.add(store.append(message(i, true), true, 0, Long.MAX_VALUE));
             }
             store.close(positions.get(4));
         }
@@ -232,7 +232,7 @@ class QueueStoreTest {
         List<Long> positions = new ArrayList<>();
         synchronized (lock) {
             for (int i = 0; i < 10; i++) {
-                positions.add(store.append(message(i, true), true));
+                positions.add(store.append(message(i, true), true, 0, Long.MAX_VALUE));
             }
         }
         commit.flushNow();
@@ -257,7 +257,7 @@ class QueueStoreTest {
         assertThat(empty.recovered()).isZero();
         synchronized (lock) {
             for (int i = 10; i < 20; i++) {
-                assertThat(Position.segment(empty.store().append(message(i, true), true))).isEqualTo(1);
+                assertThat(Position.segment(empty.store().append(message(i, true), true, 0, Long.MAX_VALUE))).isEqualTo(1);
             }
         }
         commit.flushNow();
