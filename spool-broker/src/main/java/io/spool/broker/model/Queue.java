@@ -47,7 +47,7 @@ public final class Queue implements Destination {
     private static final long CACHE_LIMIT = 8L * 1024 * 1024;
 
     /** What a queue knows of a message that came back (nack, reject, closed channel). */
-    private record Returned(long expiresAt, int level, int deliveries) {}
+    private record Returned(long expiresAt, int level, int deliveries, int bodySize) {}
 
     private final VirtualHost vhost;
     private final String name;
@@ -302,8 +302,7 @@ public final class Queue implements Destination {
                 || s.maxLengthBytes() >= 0 && readyBodyBytes() > s.maxLengthBytes())) {
             if (!returned.isEmpty()) {
                 long position = returned.poll();
-                Returned meta = returnedMeta.remove(position);
-                drop(position, meta.level(), DeadLetter.Reason.MAXLEN);
+                drop(position, removeReturned(position).level(), DeadLetter.Reason.MAXLEN);
             } else if (waiting.poll()) {
                 drop(waiting.headPosition, waiting.headPriority, DeadLetter.Reason.MAXLEN);
             } else {
@@ -359,7 +358,7 @@ public final class Queue implements Destination {
             int level;
             if (!returned.isEmpty()) {
                 position = returned.poll();
-                Returned meta = returnedMeta.remove(position);
+                Returned meta = removeReturned(position);
                 redelivered = true;
                 deliveries = meta.deliveries();
                 expiresAt = meta.expiresAt();
@@ -519,6 +518,11 @@ public final class Queue implements Destination {
             for (QueueEntry e : entries) {
                 requeueLocked(e);
             }
+            // Back at the head, as in RabbitMQ: a drop-head limit may drop them now, and they keep
+            // their deadlines, so one may be due already or sooner than the waiting heads.
+            enforceLengthLimitLocked();
+            expireDueLocked(System.currentTimeMillis());
+            scheduleExpiryCheck();
             pumpLocked();
         }
         routeDeadLetters();
@@ -562,13 +566,20 @@ public final class Queue implements Destination {
             }
         }
         returned.add(position);
-        returnedMeta.put(position, new Returned(e.expiresAt, e.level, deliveries));
+        returnedMeta.put(position, new Returned(e.expiresAt, e.level, deliveries, original.body().length));
         returnedBodyBytes += original.body().length;
         cacheIfRoom(position, original);
     }
 
     public void requeue(QueueEntry entry) {
         requeue(List.of(entry));
+    }
+
+    /** Takes a returned message, whose position was just polled, off the ready books. */
+    private Returned removeReturned(long position) {
+        Returned meta = returnedMeta.remove(position);
+        returnedBodyBytes -= meta.bodySize();
+        return meta;
     }
 
     // ---- dead-lettering ----
@@ -597,15 +608,23 @@ public final class Queue implements Destination {
 
     // ---- timers: message TTL and queue expiry ----
 
+    /** Expires what is due at the heads: of the returned messages (served first), then of the waiting ones. */
     private void expireDueLocked(long now) {
+        while (!returned.isEmpty() && returnedMeta.get(returned.peek()).expiresAt() <= now) {
+            long position = returned.poll();
+            drop(position, removeReturned(position).level(), DeadLetter.Reason.EXPIRED);
+        }
         while (waiting.pollExpired(now)) {
             drop(waiting.headPosition, waiting.headPriority, DeadLetter.Reason.EXPIRED);
         }
     }
 
-    /** Makes sure a timer fires when the earliest waiting head expires. */
+    /** Makes sure a timer fires when the earliest head (returned or waiting) expires. */
     private void scheduleExpiryCheck() {
         long next = waiting.nextExpiry();
+        if (!returned.isEmpty()) {
+            next = Math.min(next, returnedMeta.get(returned.peek()).expiresAt());
+        }
         if (next == Long.MAX_VALUE || deleted || next >= expiryTimerAt) {
             return;
         }
