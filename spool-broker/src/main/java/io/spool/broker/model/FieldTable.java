@@ -96,9 +96,7 @@ public final class FieldTable {
         if (len > in.readableBytes()) {
             throw new MalformedTableException("short string length " + len + " exceeds the frame");
         }
-        String s = in.toString(in.readerIndex(), len, StandardCharsets.UTF_8);
-        in.skipBytes(len);
-        return s;
+        return ShortStrings.read(in, len);
     }
 
     public static Object readLongString(ByteBuf in) {

@@ -43,6 +43,8 @@ public final class Queue implements Destination {
     public static final long DELETED = -1;
     /** Result of {@link #enqueue} when the queue refused the message (a length limit, the disk). */
     public static final long REFUSED = -2;
+    /** The position of a message handed straight to an auto-ack consumer, never written. */
+    private static final long NOT_STORED = Long.MIN_VALUE;
     /** Bytes of bodies one queue keeps cached, at most. */
     private static final long CACHE_LIMIT = 8L * 1024 * 1024;
 
@@ -242,25 +244,35 @@ public final class Queue implements Destination {
         boolean persistent = props.persistent();
         long expiresAt = expiresAt(props, s);
         int level = waiting.levelOf(props.priority());
+        boolean nothingAhead = waiting.isEmpty() && returned.isEmpty();
+        Consumer direct = nothingAhead ? consumers.reserveNext() : null;
+        if (direct != null && direct.autoAck()) {
+            // Settled the moment it is handed out, so there is nothing to keep: it skips the
+            // store. Should it never reach its client, requeue stores it then.
+            publishedTotal++;
+            memory.add(message.size());
+            direct.owner().deliver(direct, handOut(NOT_STORED, message, false, 0, expiresAt, level, false));
+            return 0;
+        }
         long position;
         try {
             position = store.append(message, persistent, level, expiresAt);
         } catch (UncheckedIOException e) {
             log.error("{}: cannot store a message: {}", this, e.getCause().toString());
+            if (direct != null) {
+                direct.releaseCredit();
+            }
             return REFUSED;
         }
         publishedTotal++;
         long generation = durable && persistent ? store.syncGeneration() : 0;
-        if (waiting.isEmpty() && returned.isEmpty()) {
-            // Nothing waits ahead of it: straight to a consumer with credit, if there is one,
-            // without passing through the cache and the waiting list. It never counts against
-            // a length limit, as in RabbitMQ.
-            Consumer c = consumers.reserveNext();
-            if (c != null) {
-                memory.add(message.size());
-                c.owner().deliver(c, handOut(position, message, false, 0, expiresAt, level, !c.autoAck()));
-                return generation;
-            }
+        if (direct != null) {
+            // Nothing waits ahead of it: straight to a consumer with credit, without passing
+            // through the cache and the waiting list. It never counts against a length limit,
+            // as in RabbitMQ.
+            memory.add(message.size());
+            direct.owner().deliver(direct, handOut(position, message, false, 0, expiresAt, level, true));
+            return generation;
         }
         waiting.add(position, level, expiresAt, bodySize);
         cacheIfRoom(position, message);
@@ -502,7 +514,7 @@ public final class Queue implements Destination {
     /** The message has left the queue for good: the store records it, memory is given back. */
     private void settleLocked(QueueEntry e) {
         memory.release(e.message.size());
-        if (!deleted) {
+        if (!deleted && e.position != NOT_STORED) {
             store.settle(e.position, e.message.properties().persistent());
         }
     }
