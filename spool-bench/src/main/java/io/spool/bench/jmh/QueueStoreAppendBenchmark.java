@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * threads ({@code -t 4}) to see one commit shared by several waiters.
  *
  * <pre>
- *   java -cp 'spool-bench/target/spool-bench.jar:spool-bench/target/lib/*' org.openjdk.jmh.Main QueueStoreAppend
- *   java -cp ... org.openjdk.jmh.Main QueueStoreAppendBenchmark.appendAndAwaitFsync -t 4
+ *   spool-bench/jmh QueueStoreAppend
+ *   spool-bench/jmh QueueStoreAppendBenchmark.appendAndAwaitFsync -t 4
  * </pre>
  *
  * <p>Threads: the store's lock is held around every store call, as the queue holds its own.

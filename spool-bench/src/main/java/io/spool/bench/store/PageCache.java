@@ -15,12 +15,12 @@ import java.util.stream.Stream;
  * dropped, then {@code dd iflag=nocache count=0} asks the kernel (posix_fadvise DONTNEED) to
  * let go of it. {@code fincore} then says how much stayed. Linux with coreutils and util-linux.
  */
-final class PageCache {
+public final class PageCache {
 
     private PageCache() {}
 
     /** Evicts every file under {@code dir}; returns the bytes still cached afterwards. */
-    static long evict(Path dir) throws IOException, InterruptedException {
+    public static long evict(Path dir) throws IOException, InterruptedException {
         List<String> files = files(dir);
         if (files.isEmpty()) {
             return 0;
@@ -36,7 +36,7 @@ final class PageCache {
     }
 
     /** Bytes of the files under {@code dir} that are in the page cache now. */
-    static long cachedBytes(Path dir) throws IOException, InterruptedException {
+    public static long cachedBytes(Path dir) throws IOException, InterruptedException {
         List<String> files = files(dir);
         if (files.isEmpty()) {
             return 0;
