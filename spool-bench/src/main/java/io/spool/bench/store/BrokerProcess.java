@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * <p>Threads: one thread reads the output; the getters may be called from any thread once
  * {@link #awaitReady} has returned.
  */
-final class BrokerProcess implements AutoCloseable {
+public final class BrokerProcess implements AutoCloseable {
 
     static final Pattern READY = Pattern.compile(
             "ready: amqp://(?<host>\\[[^]]+]|[^:/ ]+):(?<amqp>\\d+) \\(management http://(?:\\[[^]]+]|[^:/ ]+):(?<http>\\d+)");
@@ -47,7 +47,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** Starts {@code bin/spool server} on a data directory with the given JAVA_OPTS. */
-    static BrokerProcess start(Path spoolHome, Path dataDir, String javaOpts, Path log) throws IOException {
+    public static BrokerProcess start(Path spoolHome, Path dataDir, String javaOpts, Path log) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(spoolHome.resolve("bin/spool").toString(), "server",
                 "--amqp-port", "0", "--http-port", "0", "--data-dir", dataDir.toString())
                 .redirectErrorStream(true);
@@ -97,7 +97,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** Waits for the ready line; fails if the broker exits or stays silent too long. */
-    BrokerProcess awaitReady(Duration timeout) throws InterruptedException {
+    public BrokerProcess awaitReady(Duration timeout) throws InterruptedException {
         if (!readyOrGone.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("broker not ready after " + timeout + "; see " + log);
         }
@@ -107,19 +107,24 @@ final class BrokerProcess implements AutoCloseable {
         return this;
     }
 
-    long pid() {
+    /** The file the broker's output is copied to. */
+    public Path log() {
+        return log;
+    }
+
+    public long pid() {
         return process.pid();
     }
 
-    String host() {
+    public String host() {
         return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     }
 
-    int amqpPort() {
+    public int amqpPort() {
         return amqpPort;
     }
 
-    int httpPort() {
+    public int httpPort() {
         return httpPort;
     }
 
@@ -142,12 +147,12 @@ final class BrokerProcess implements AutoCloseable {
         return startMillis;
     }
 
-    ProcMemory memory() throws IOException {
+    public ProcMemory memory() throws IOException {
         return ProcMemory.of(pid());
     }
 
     /** SIGTERM, then waits for the clean shutdown; returns how long it took. */
-    Duration stop() throws InterruptedException {
+    public Duration stop() throws InterruptedException {
         long t0 = System.nanoTime();
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {

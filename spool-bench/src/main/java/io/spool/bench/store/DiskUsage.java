@@ -8,11 +8,11 @@ import java.nio.file.Path;
  * Bytes a directory takes on disk, by {@code du}: allocated blocks rather than file lengths,
  * because preallocation or sparse files would make lengths lie about the disk.
  */
-final class DiskUsage {
+public final class DiskUsage {
 
     private DiskUsage() {}
 
-    static long bytes(Path dir) throws IOException, InterruptedException {
+    public static long bytes(Path dir) throws IOException, InterruptedException {
         Process du = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
         String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (du.waitFor() != 0) {

@@ -5,15 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The machine a run measured on, and how busy it was: figures from a shared box need both. */
-final class HostInfo {
+public final class HostInfo {
 
     private HostInfo() {}
 
-    static int cores() {
+    public static int cores() {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    static String memory() {
+    public static String memory() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemTotal:")) {
@@ -28,7 +28,7 @@ final class HostInfo {
     }
 
     /** The 1, 5 and 15 minute load averages, as uptime prints them. */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
@@ -37,7 +37,7 @@ final class HostInfo {
         }
     }
 
-    static String jdk() {
+    public static String jdk() {
         return System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version");
     }
 }

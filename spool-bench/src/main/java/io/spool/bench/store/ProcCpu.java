@@ -11,13 +11,18 @@ import java.util.function.LongSupplier;
  * On a shared machine a rate moves with the neighbours' load; the broker's CPU time per message
  * moves much less, so the report gives both. Linux only.
  */
-final class ProcCpu {
+public final class ProcCpu {
 
     private static final long TICKS_PER_SECOND = clockTicks();
 
     private ProcCpu() {}
 
-    static long nanos(long pid) throws IOException {
+    /** Clock ticks per second of the counters in /proc (getconf CLK_TCK, usually 100). */
+    public static long ticksPerSecond() {
+        return TICKS_PER_SECOND;
+    }
+
+    public static long nanos(long pid) throws IOException {
         return parseNanos(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     }
 

@@ -9,9 +9,9 @@ import java.nio.file.Path;
  * kernel's own high-water mark of it since the process started, so no sampling can miss a
  * peak. Linux only.
  */
-record ProcMemory(long rssKib, long peakRssKib) {
+public record ProcMemory(long rssKib, long peakRssKib) {
 
-    static ProcMemory of(long pid) throws IOException {
+    public static ProcMemory of(long pid) throws IOException {
         return parse(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
     }
 

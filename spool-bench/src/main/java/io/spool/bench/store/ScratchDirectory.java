@@ -14,18 +14,18 @@ import java.util.stream.Stream;
  * behind. On interruption the brokers this run started are stopped first, so that none is
  * still writing while the directory goes.
  */
-final class ScratchDirectory implements AutoCloseable {
+public final class ScratchDirectory implements AutoCloseable {
 
     private final Path path;
     private final Thread onInterrupt;
 
-    ScratchDirectory(String prefix) throws IOException {
+    public ScratchDirectory(String prefix) throws IOException {
         this.path = Files.createTempDirectory(prefix);
         this.onInterrupt = new Thread(this::stopBrokersAndDelete, "delete-" + path.getFileName());
         Runtime.getRuntime().addShutdownHook(onInterrupt);
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
