@@ -1,5 +1,6 @@
 package io.spool.broker.http;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,13 +10,16 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
-/** Answers one HTTP request with JSON from {@link ManagementApi}. Thread: the event loop. */
+/**
+ * Answers one HTTP request (its body, if any, is JSON of at most 64 KiB) with JSON from
+ * {@link ManagementApi}. Thread: the event loop; the API's work is short, policy changes
+ * included (they write definitions.json, a few ms at most).
+ */
 final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final ManagementApi api;
@@ -29,14 +33,15 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ManagementApi.Response r;
         if (!request.decoderResult().isSuccess()) {
             r = ManagementApi.Response.error(400, "bad_request", "the request could not be decoded");
-        } else if (request.method() != HttpMethod.GET) {
-            r = ManagementApi.Response.error(405, "method_not_allowed", "only GET is supported so far");
         } else {
-            r = api.get(new QueryStringDecoder(request.uri()).rawPath());
+            r = api.handle(request.method().name(), new QueryStringDecoder(request.uri()).rawPath(),
+                    ByteBufUtil.getBytes(request.content()));
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        if (r.body().length > 0) {
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        }
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (keepAlive) {

@@ -6,6 +6,7 @@ import io.spool.broker.Broker;
 import io.spool.broker.Version;
 import io.spool.broker.amqp.AmqpConnection;
 import io.spool.broker.model.Exchange;
+import io.spool.broker.model.Policy;
 import io.spool.broker.model.Queue;
 import io.spool.broker.model.VirtualHost;
 import io.spool.broker.store.GroupCommit;
@@ -18,15 +19,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The read-only endpoints of the management API, in RabbitMQ's JSON shapes: {@code /api/overview},
+ * The endpoints of the management API, in RabbitMQ's JSON shapes: read-only {@code /api/overview},
  * {@code /api/queues}, {@code /api/queues/{vhost}/{name}}, {@code /api/exchanges},
- * {@code /api/connections} and {@code /api/health/checks/alarms}. Thread-safe.
+ * {@code /api/exchanges/{vhost}/{name}},
+ * {@code /api/connections} and {@code /api/health/checks/alarms}; and {@code /api/policies},
+ * which may be changed ({@link PolicyEndpoints}). Thread-safe.
+ *
+ * <p>No authentication yet (the security work adds it): anyone who reaches the port may change
+ * policies, which is why the listener binds to loopback unless told otherwise.
  */
 final class ManagementApi {
 
     record Response(int status, byte[] body) {
         static Response error(int status, String error, String reason) {
             return json(status, Map.of("error", error, "reason", reason));
+        }
+
+        static Response empty(int status) {
+            return new Response(status, new byte[0]);
         }
 
         static Response json(int status, Object value) {
@@ -38,15 +48,18 @@ final class ManagementApi {
         }
     }
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Broker broker;
+    private final PolicyEndpoints policies;
 
     ManagementApi(Broker broker) {
         this.broker = broker;
+        this.policies = new PolicyEndpoints(broker);
     }
 
-    Response get(String path) {
+    /** Answers a request: the method's name, the raw path, and the body (empty if none). */
+    Response handle(String method, String path, byte[] body) {
         List<String> parts = new ArrayList<>();
         for (String p : path.split("/")) {
             if (!p.isEmpty()) {
@@ -57,6 +70,16 @@ final class ManagementApi {
             return Response.error(404, "not_found", "no such endpoint: " + path);
         }
         List<String> rest = parts.subList(1, parts.size());
+        if (!rest.isEmpty() && rest.get(0).equals("policies")) {
+            return policies.handle(method, rest.subList(1, rest.size()), body);
+        }
+        if (!method.equals("GET")) {
+            return Response.error(405, "method_not_allowed", method + " is not supported on " + path);
+        }
+        return get(path, rest);
+    }
+
+    private Response get(String path, List<String> rest) {
         VirtualHost vhost = broker.vhost();
         if (rest.equals(List.of("overview"))) {
             return Response.json(200, overview());
@@ -72,6 +95,10 @@ final class ManagementApi {
         if (rest.equals(List.of("exchanges"))) {
             return Response.json(200, vhost.exchanges().stream().sorted(Comparator.comparing(Exchange::name))
                     .map(this::exchange).toList());
+        }
+        if (rest.size() == 3 && rest.get(0).equals("exchanges")) {
+            Exchange x = rest.get(1).equals(vhost.name()) ? vhost.exchange(rest.get(2)) : null;
+            return x == null ? Response.error(404, "Object Not Found", "Not Found") : Response.json(200, exchange(x));
         }
         if (rest.equals(List.of("connections"))) {
             return Response.json(200, broker.amqp().connections().stream().map(this::connection).toList());
@@ -138,6 +165,8 @@ final class ManagementApi {
         m.put("messages_unacknowledged", s.unacked());
         m.put("consumers", s.consumers());
         m.put("message_bytes_ready", s.readyBytes());
+        Policy policy = q.vhost().policyOf(q);
+        m.put("policy", policy == null ? null : policy.name());
         m.put("effective_policy_definition", JsonValues.of(q.policy() == null ? Map.of() : q.policy()));
         // RabbitMQ's names where it has them; expired, dead-lettered, rejected (by a
         // reject-publish limit) and dropped (drop-head, delivery limit) are Spool's own.
@@ -163,6 +192,9 @@ final class ManagementApi {
         m.put("auto_delete", x.autoDelete());
         m.put("internal", x.internal());
         m.put("arguments", JsonValues.of(x.arguments()));
+        Policy policy = broker.vhost().policyOf(x);
+        m.put("policy", policy == null ? null : policy.name());
+        m.put("effective_policy_definition", JsonValues.of(x.policy() == null ? Map.of() : x.policy()));
         return m;
     }
 

@@ -25,6 +25,9 @@ public abstract sealed class Exchange implements Destination
     private final Set<Binding> outbound = new LinkedHashSet<>();
     private final Set<Binding> inbound = new LinkedHashSet<>();
     private volatile boolean deleted;
+    /** The definition of the policy that applies, or null; written under the topology lock. */
+    private volatile Map<String, Object> policy;
+    private volatile String policyAlternateExchange;
 
     protected Exchange(String name, boolean durable, boolean autoDelete, boolean internal,
                        Map<String, Object> arguments) {
@@ -91,10 +94,28 @@ public abstract sealed class Exchange implements Destination
         return arguments;
     }
 
-    /** The name in the {@code alternate-exchange} argument, or null. */
+    /**
+     * The alternate exchange: the {@code alternate-exchange} argument, else the policy's
+     * {@code alternate-exchange}, else null. The argument wins, as in RabbitMQ.
+     */
     public String alternateExchange() {
         Object ae = arguments.get("alternate-exchange");
-        return ae == null ? null : ae.toString();
+        return ae == null ? policyAlternateExchange : ae.toString();
+    }
+
+    /**
+     * Applies a policy definition (null: none) on top of the arguments. Called under the
+     * topology lock.
+     */
+    void applyPolicy(Map<String, Object> definition) {
+        policy = definition;
+        policyAlternateExchange = definition != null && definition.get("alternate-exchange") instanceof String s
+                ? s : null;
+    }
+
+    /** The policy definition applied last, or null. */
+    public Map<String, Object> policy() {
+        return policy;
     }
 
     public boolean deleted() {

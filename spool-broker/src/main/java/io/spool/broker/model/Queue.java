@@ -203,6 +203,11 @@ public final class Queue implements Destination {
         routeDeadLetters();
     }
 
+    /** Records the policy a new queue's settings were made with: nothing to re-apply. */
+    synchronized void initialPolicy(Map<String, Object> definition) {
+        policy = definition == null ? null : new LinkedHashMap<>(definition);
+    }
+
     /** The policy definition applied last, or null. */
     public synchronized Map<String, Object> policy() {
         return policy;

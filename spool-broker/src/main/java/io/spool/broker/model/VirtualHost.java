@@ -45,6 +45,7 @@ public final class VirtualHost {
     private final ConcurrentHashMap<String, Exchange> exchanges = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Queue> queues = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Consumer> directReplies = new ConcurrentHashMap<>();
+    private final Policies policies = new Policies();
     private final DirectExchange defaultExchange;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "spool-queue-timers");
@@ -154,6 +155,7 @@ public final class VirtualHost {
             }
             Exchange x = Exchange.create(type, exchangeName, durable, autoDelete, internal,
                     arguments == null ? Map.of() : new LinkedHashMap<>(arguments));
+            x.applyPolicy(definitionOf(policies.forExchange(exchangeName)));
             exchanges.put(exchangeName, x);
             definitionsDirty |= durable;
             saveIfDirtyLocked();
@@ -272,10 +274,12 @@ public final class VirtualHost {
                 existing.touch();
                 return new DeclaredQueue(existing, false);
             }
-            QueueArguments settings = QueueArguments.of(arguments, policyDefinitionFor(actual), actual, name);
+            Map<String, Object> policy = policyDefinitionFor(actual);
+            QueueArguments settings = QueueArguments.of(arguments, policy, actual, name);
             Queue q = new Queue(this, actual, effectivelyDurable, exclusive, autoDelete,
                     arguments == null ? Map.of() : new LinkedHashMap<>(arguments),
                     exclusive ? owner : null, memory, settings);
+            q.initialPolicy(policy);
             q.attach(storage.create(name, actual, effectivelyDurable, q));
             queues.put(actual, q);
             definitionsDirty |= effectivelyDurable;
@@ -501,7 +505,12 @@ public final class VirtualHost {
                 qs.add(new Definitions.QueueDef(q.name(), q.autoDelete(), DefinitionsFile.encodeArguments(q.arguments())));
             }
         }
-        return new Definitions(Definitions.VERSION, xs, qs, bs);
+        List<Definitions.PolicyDef> ps = new ArrayList<>();
+        for (Policy p : policies.all()) {
+            ps.add(new Definitions.PolicyDef(p.name(), p.pattern().pattern(), p.definition(), p.priority(),
+                    p.applyTo().wire));
+        }
+        return new Definitions(Definitions.VERSION, xs, qs, bs, ps);
     }
 
     /** What restoring found, for the start-up log. */
@@ -520,16 +529,25 @@ public final class VirtualHost {
         long cut = 0;
         Set<java.nio.file.Path> owned = new java.util.HashSet<>();
         synchronized (topology) {
+            // Policies first, so that every exchange and queue comes back with its own.
+            restorePoliciesLocked(d.policies());
             for (Definitions.ExchangeDef x : d.exchanges()) {
                 if (Exchange.knownType(x.type()) && !exchanges.containsKey(x.name())) {
                     exchanges.put(x.name(), Exchange.create(x.type(), x.name(), true, x.autoDelete(), x.internal(),
                             new LinkedHashMap<>(DefinitionsFile.decodeArguments(x.arguments()))));
                 }
             }
+            for (Exchange x : exchanges.values()) {
+                if (x != defaultExchange) {
+                    x.applyPolicy(definitionOf(policies.forExchange(x.name())));
+                }
+            }
             for (Definitions.QueueDef qd : d.queues()) {
                 Map<String, Object> args = new LinkedHashMap<>(DefinitionsFile.decodeArguments(qd.arguments()));
+                Map<String, Object> policy = policyDefinitionFor(qd.name());
                 Queue q = new Queue(this, qd.name(), true, false, qd.autoDelete(), args, null, memory,
-                        QueueArguments.of(args, policyDefinitionFor(qd.name()), qd.name(), name));
+                        QueueArguments.of(args, policy, qd.name(), name));
+                q.initialPolicy(policy);
                 QueueStore.Recovery r = storage.recover(name, qd.name(), q);
                 q.attach(r);
                 queues.put(qd.name(), q);
@@ -578,9 +596,116 @@ public final class VirtualHost {
 
     // ---- job semantics: policies, timers, dead letters ----
 
+    /** Every policy, highest priority first. */
+    public List<Policy> policies() {
+        return policies.all();
+    }
+
+    /** The policy of that name, or null. */
+    public Policy policy(String policyName) {
+        return policies.get(policyName);
+    }
+
+    /** The policy that applies to a queue, or null. */
+    public Policy policyOf(Queue q) {
+        return policies.forQueue(q.name());
+    }
+
+    /** The policy that applies to an exchange, or null (always for the default exchange). */
+    public Policy policyOf(Exchange x) {
+        return x == defaultExchange ? null : policies.forExchange(x.name());
+    }
+
+    /**
+     * Adds or replaces a policy, saves it, and applies the policies anew to every existing
+     * queue and exchange. Returns true if the policy is new.
+     */
+    public boolean setPolicy(Policy policy) {
+        synchronized (topology) {
+            Policy old = policies.put(policy);
+            try {
+                savePoliciesLocked();
+            } catch (BrokerException e) {
+                // Not saved: not in force either, so that what runs is what a restart brings back.
+                if (old == null) {
+                    policies.remove(policy.name());
+                } else {
+                    policies.put(old);
+                }
+                throw e;
+            }
+            applyPoliciesLocked();
+            return old == null;
+        }
+    }
+
+    /** Removes a policy and applies the rest anew; false if there was none of that name. */
+    public boolean clearPolicy(String policyName) {
+        synchronized (topology) {
+            Policy old = policies.remove(policyName);
+            if (old == null) {
+                return false;
+            }
+            try {
+                savePoliciesLocked();
+            } catch (BrokerException e) {
+                policies.put(old);
+                throw e;
+            }
+            applyPoliciesLocked();
+            return true;
+        }
+    }
+
+    private void savePoliciesLocked() {
+        definitionsDirty = true;
+        saveIfDirtyLocked();
+    }
+
+    /**
+     * Gives every exchange and queue whose policy changed its new one. A queue acts on it at
+     * once (trims to a new max-length, expires by a new TTL); one that cannot take it keeps
+     * what it had, which the log says.
+     */
+    private void applyPoliciesLocked() {
+        for (Exchange x : exchanges.values()) {
+            if (x == defaultExchange) {
+                continue;
+            }
+            Map<String, Object> def = definitionOf(policies.forExchange(x.name()));
+            if (!java.util.Objects.equals(def, x.policy())) {
+                x.applyPolicy(def);
+            }
+        }
+        for (Queue q : queues.values()) {
+            Map<String, Object> def = policyDefinitionFor(q.name());
+            if (!java.util.Objects.equals(def, q.policy())) {
+                try {
+                    q.applyPolicy(def);
+                } catch (BrokerException e) {
+                    log.warn("policy not applied to {} in vhost '{}': {}", q, name, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void restorePoliciesLocked(List<Definitions.PolicyDef> saved) {
+        for (Definitions.PolicyDef p : saved) {
+            try {
+                policies.put(PolicyValidator.build(p.name(), p.pattern(), p.definition(), p.priority(), p.applyTo()));
+            } catch (BrokerException e) {
+                log.warn("skipping saved policy '{}': {}", p.name(), e.getMessage());
+            }
+        }
+    }
+
+    private static Map<String, Object> definitionOf(Policy p) {
+        return p == null ? null : p.definition();
+    }
+
     /** The definition of the policy that applies to a queue, or null. */
     private Map<String, Object> policyDefinitionFor(String queueName) {
-        return null;
+        return definitionOf(policies.forQueue(queueName));
     }
 
     /** Runs queue timers: message TTLs, x-expires. One thread; tasks must be quick. */

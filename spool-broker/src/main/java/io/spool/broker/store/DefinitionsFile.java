@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code definitions.json}: the durable exchanges, queues and bindings. Written atomically (a
+ * {@code definitions.json}: the durable exchanges, queues, bindings and policies. Written atomically (a
  * temp file, fsync, rename, fsync of the directory) so a crash leaves either the old file or
  * the new one, never half of one. Thread-safe.
  */
@@ -37,10 +37,11 @@ public final class DefinitionsFile {
     /** The saved definitions, or empty ones if there are none yet. */
     public Definitions load() throws IOException {
         if (!Files.exists(file)) {
-            return new Definitions(Definitions.VERSION, List.of(), List.of(), List.of());
+            return new Definitions(Definitions.VERSION, List.of(), List.of(), List.of(), List.of());
         }
         Definitions d = JSON.readValue(file.toFile(), Definitions.class);
-        return new Definitions(d.version(), orEmpty(d.exchanges()), orEmpty(d.queues()), orEmpty(d.bindings()));
+        return new Definitions(d.version(), orEmpty(d.exchanges()), orEmpty(d.queues()), orEmpty(d.bindings()),
+                orEmpty(d.policies()));
     }
 
     private static <T> List<T> orEmpty(List<T> list) {
