@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "spool", mixinStandardHelpOptions = true, versionProvider = SpoolCommand.VersionProvider.class,
         description = "Spool: a message broker and background-job system that speaks AMQP 0-9-1.",
-        subcommands = {ServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class})
 public final class SpoolCommand implements Runnable {
 
     @CommandLine.Spec
