@@ -336,7 +336,11 @@ final class AmqpChannel implements ConsumerOwner {
             conn.writeWithContent(number, new BasicMethod.Return(312, "NO_ROUTE", message.exchange(),
                     message.routingKey()), routed);
         }
-        return refused ? Queue.REFUSED : generation;
+        if (refused) {
+            routing.forgetDeduplicationKeys();
+            return Queue.REFUSED;
+        }
+        return generation;
     }
 
     /**

@@ -179,6 +179,7 @@ final class ManagementApi {
         stats.put("dead_lettered", s.deadLettered());
         stats.put("rejected", s.rejected());
         stats.put("dropped", s.dropped());
+        stats.put("deduplicated", q.deduplicated());
         m.put("message_stats", stats);
         return m;
     }
@@ -195,6 +196,8 @@ final class ManagementApi {
         Policy policy = broker.vhost().policyOf(x);
         m.put("policy", policy == null ? null : policy.name());
         m.put("effective_policy_definition", JsonValues.of(x.policy() == null ? Map.of() : x.policy()));
+        // Spool's own: publishes this exchange dropped as duplicates.
+        m.put("message_stats", Map.of("deduplicated", x.deduplicated()));
         return m;
     }
 

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@link VirtualHost}'s topology lock, which also guards the binding sets here.
  */
 public abstract sealed class Exchange implements Destination
-        permits DirectExchange, FanoutExchange, TopicExchange, HeadersExchange {
+        permits DirectExchange, FanoutExchange, TopicExchange, HeadersExchange, DeduplicationExchange {
 
     private final String name;
     private final boolean durable;
@@ -28,6 +28,7 @@ public abstract sealed class Exchange implements Destination
     /** The definition of the policy that applies, or null; written under the topology lock. */
     private volatile Map<String, Object> policy;
     private volatile String policyAlternateExchange;
+    private final Deduplication dedup = new Deduplication();
 
     protected Exchange(String name, boolean durable, boolean autoDelete, boolean internal,
                        Map<String, Object> arguments) {
@@ -46,13 +47,15 @@ public abstract sealed class Exchange implements Destination
             case FanoutExchange.TYPE -> new FanoutExchange(name, durable, autoDelete, internal, arguments);
             case TopicExchange.TYPE -> new TopicExchange(name, durable, autoDelete, internal, arguments);
             case HeadersExchange.TYPE -> new HeadersExchange(name, durable, autoDelete, internal, arguments);
+            case DeduplicationExchange.TYPE -> new DeduplicationExchange(name, durable, autoDelete, internal, arguments);
             default -> null;
         };
     }
 
     public static boolean knownType(String type) {
         return switch (type) {
-            case DirectExchange.TYPE, FanoutExchange.TYPE, TopicExchange.TYPE, HeadersExchange.TYPE -> true;
+            case DirectExchange.TYPE, FanoutExchange.TYPE, TopicExchange.TYPE, HeadersExchange.TYPE,
+                 DeduplicationExchange.TYPE -> true;
             default -> false;
         };
     }
@@ -104,18 +107,38 @@ public abstract sealed class Exchange implements Destination
     }
 
     /**
-     * Applies a policy definition (null: none) on top of the arguments. Called under the
-     * topology lock.
+     * Applies a policy definition (null: none) on top of the arguments, which were checked when
+     * the exchange was declared. Called under the topology lock.
      */
-    void applyPolicy(Map<String, Object> definition) {
+    void applyPolicy(Map<String, Object> definition, String vhost) {
         policy = definition;
         policyAlternateExchange = definition != null && definition.get("alternate-exchange") instanceof String s
                 ? s : null;
+        dedup.configure(DeduplicationSettings.forExchange(type(), arguments, definition, name, vhost));
     }
 
     /** The policy definition applied last, or null. */
     public Map<String, Object> policy() {
         return policy;
+    }
+
+    /**
+     * Checks a message routed through here against the deduplication cache: {@link
+     * Deduplication#DUPLICATE} if its key was seen within the cache's memory, else the key now
+     * remembered (null if there is none to remember). Any publishing thread may call it.
+     */
+    Object checkDuplicate(Message m) {
+        return dedup.check(m);
+    }
+
+    /** Forgets a key {@link #checkDuplicate} remembered: its message was refused after all. */
+    void forgetKey(Object key) {
+        dedup.forget(key);
+    }
+
+    /** Messages not routed since start because they were duplicates. */
+    public long deduplicated() {
+        return dedup.duplicates();
     }
 
     public boolean deleted() {

@@ -47,7 +47,17 @@ public final class PolicyValidator {
         },
         ALTERNATE_EXCHANGE("alternate-exchange", "alternate exchange name") {
             boolean accepts(Object v) { return v instanceof String; }
+        },
+        MESSAGE_DEDUPLICATION("message-deduplication", "message deduplication flag") {
+            boolean accepts(Object v) { return v instanceof Boolean; }
+        },
+        CACHE_SIZE("cache-size", "deduplication cache size") {
+            boolean accepts(Object v) { return isInteger(v, 1, Integer.MAX_VALUE); }
+        },
+        CACHE_TTL("cache-ttl", "deduplication cache TTL") {
+            boolean accepts(Object v) { return isInteger(v, 1, QueueArguments.MAX_TTL); }
         };
+
         final String name;
         final String noun;
 
@@ -58,10 +68,14 @@ public final class PolicyValidator {
 
         abstract boolean accepts(Object v);
 
-        /** The key a definition entry stands for, or null. */
+        /**
+         * The key a definition entry stands for. The deduplication keys may also carry the
+         * {@code x-} prefix, as the RabbitMQ plugin's policies spell them.
+         */
         static Key of(String name) {
+            String bare = name.startsWith("x-") && DeduplicationSettings.isPolicyAlias(name) ? name.substring(2) : name;
             for (Key k : values()) {
-                if (k.name.equals(name)) {
+                if (k.name.equals(bare)) {
                     return k;
                 }
             }
@@ -107,9 +121,16 @@ public final class PolicyValidator {
         }
         Map<String, Object> def = (Map<String, Object>) map;
         List<String> unknown = new ArrayList<>();
+        List<Key> seen = new ArrayList<>();
         for (Map.Entry<String, Object> e : def.entrySet()) {
-            if (Key.of(e.getKey()) == null) {
+            Key k = Key.of(e.getKey());
+            if (k == null) {
                 unknown.add("{" + term(e.getKey()) + "," + term(e.getValue()) + "}");
+            } else if (seen.contains(k)) {
+                // "cache-size" and "x-cache-size" at once: which one was meant?
+                throw invalid("duplicate keys not allowed: " + term(e.getKey()));
+            } else {
+                seen.add(k);
             }
         }
         if (!unknown.isEmpty()) {

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A queue: messages waiting by priority and in order, the deliveries awaiting acknowledgement,
  * the consumers that share it, and the job semantics of its {@link QueueArguments}: TTLs,
- * length limits, dead-lettering, delivery limit, single active consumer, expiry when unused.
+ * length limits, dead-lettering, delivery limit, single active consumer, expiry when unused,
+ * deduplication.
  *
  * <p>Every message is appended to the queue's {@link QueueStore}; in memory the queue keeps
  * three longs per waiting message ({@link WaitingMessages}) and a bounded cache of recent bodies,
@@ -79,6 +80,8 @@ public final class Queue implements Destination {
     /** Every position below this one has (or, before a restart, may have) been handed out. */
     private long deliveredBelow;
     private final ConsumerRing consumers;
+    /** Keys of the messages in the queue, when x-message-deduplication is on. */
+    private final Deduplication dedup = new Deduplication();
     private int unacked;
     private boolean hadConsumers;
     private boolean deleted;
@@ -110,6 +113,7 @@ public final class Queue implements Destination {
         this.settings = settings;
         this.waiting = new WaitingMessages(settings.maxPriority());
         this.consumers = new ConsumerRing(settings.singleActiveConsumer());
+        this.dedup.configure(settings.deduplication());
     }
 
     /** Gives a new queue its (empty) store. Called once, before the queue is published. */
@@ -130,8 +134,25 @@ public final class Queue implements Destination {
         this.redeliverBelow = recovery.redeliverBelow();
         // What may have been delivered before the restart still may have been at the next one.
         this.deliveredBelow = recovery.redeliverBelow();
+        if (dedup.enabled()) {
+            rememberRecoveredKeysLocked(positions, recovery.expiries());
+        }
         scheduleExpiryCheck();
         scheduleUnusedCheck();
+    }
+
+    /**
+     * A deduplicating queue learns the keys of the messages it recovered, reading each one back:
+     * a publisher that retries after a crash (its confirm lost) must not add a second copy.
+     * Costs one read per recovered message, for deduplicating queues only.
+     */
+    private void rememberRecoveredKeysLocked(LongDeque positions, LongDeque expiries) {
+        for (int i = 0; i < positions.size(); i++) {
+            Message m = store.read(positions.get(i));
+            if (m != null) {
+                dedup.remember(m, positions.get(i), expiries.get(i));
+            }
+        }
     }
 
     @Override
@@ -191,6 +212,7 @@ public final class Queue implements Destination {
         synchronized (this) {
             policy = definition == null ? null : new LinkedHashMap<>(definition);
             settings = next;
+            dedup.configure(next.deduplication());
             if (!deleted) {
                 enforceLengthLimitLocked();
                 expireDueLocked(System.currentTimeMillis());
@@ -234,6 +256,12 @@ public final class Queue implements Destination {
         if (deleted) {
             return DELETED;
         }
+        Object dedupKey = dedup.admit(message);
+        if (dedupKey == Deduplication.DUPLICATE) {
+            // Its twin is in the queue: the publisher's retry is confirmed (once the twin is
+            // on disk), not stored twice.
+            return durable && message.properties().persistent() ? store.syncGeneration() : 0;
+        }
         QueueArguments s = settings;
         int bodySize = message.body().length;
         if (s.hasLengthLimit() && s.overflow() != QueueArguments.Overflow.DROP_HEAD
@@ -270,6 +298,9 @@ public final class Queue implements Destination {
             return REFUSED;
         }
         publishedTotal++;
+        if (dedupKey != null) {
+            dedup.remember(dedupKey, message, position, expiresAt);
+        }
         long generation = durable && persistent ? store.syncGeneration() : 0;
         if (direct != null) {
             // Nothing waits ahead of it: straight to a consumer with credit, without passing
@@ -400,6 +431,7 @@ public final class Queue implements Destination {
             }
             Message m = takeBody(position);
             if (m == null) {
+                dedup.release(position);
                 store.settle(position, true);
                 continue;
             }
@@ -454,6 +486,7 @@ public final class Queue implements Destination {
         if (m != null && settings.hasDeadLetterExchange()) {
             deadLetter(m, reason);
         }
+        dedup.release(position);
         store.settle(position, true);
     }
 
@@ -519,6 +552,7 @@ public final class Queue implements Destination {
     /** The message has left the queue for good: the store records it, memory is given back. */
     private void settleLocked(QueueEntry e) {
         memory.release(e.message.size());
+        dedup.release(e.position);
         if (!deleted && e.position != NOT_STORED) {
             store.settle(e.position, e.message.properties().persistent());
         }
@@ -581,6 +615,8 @@ public final class Queue implements Destination {
                 log.error("{}: cannot store a requeued message: {}", this, ex.getCause().toString());
                 return;
             }
+            // Its key was released when it was handed out without an ack; it holds it again.
+            dedup.remember(original, position, e.expiresAt);
         }
         returned.add(position);
         returnedMeta.put(position, new Returned(e.expiresAt, e.level, deliveries, original.body().length));
@@ -768,10 +804,13 @@ public final class Queue implements Destination {
         int n = readyCount();
         LongDeque all = waiting.drainPositions();
         for (int i = 0; i < all.size(); i++) {
+            dedup.release(all.get(i));
             store.settle(all.get(i), true);
         }
         while (!returned.isEmpty()) {
-            store.settle(returned.poll(), true);
+            long position = returned.poll();
+            dedup.release(position);
+            store.settle(position, true);
         }
         returnedMeta.clear();
         returnedBodyBytes = 0;
@@ -788,6 +827,7 @@ public final class Queue implements Destination {
     /** Marks the queue deleted, drops its messages and store; returns the consumers to notify. */
     synchronized List<Consumer> markDeleted() {
         deleted = true;
+        dedup.clear();
         waiting.drainPositions();
         returned.clear();
         returnedMeta.clear();
@@ -836,6 +876,11 @@ public final class Queue implements Destination {
 
     public synchronized int consumerCount() {
         return consumers.size();
+    }
+
+    /** Messages not enqueued since start because their twin was in the queue. */
+    public long deduplicated() {
+        return dedup.duplicates();
     }
 
     public synchronized int unackedCount() {

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param retryDelay          ms before the first retry
  * @param retryDelayMultiplier growth of the delay from one retry to the next
  * @param retryMaxDelay       cap of the delay, ms
+ * @param deduplication       whether a message is dropped while its duplicate is in the queue
  */
 public record QueueArguments(
         long messageTtl,
@@ -42,13 +43,14 @@ public record QueueArguments(
         int retryMaxCount,
         long retryDelay,
         long retryDelayMultiplier,
-        long retryMaxDelay) {
+        long retryMaxDelay,
+        DeduplicationSettings deduplication) {
 
     /** Ten years in ms: RabbitMQ's ceiling for TTLs and expiry. */
     public static final long MAX_TTL = 315_360_000_000L;
 
     public static final QueueArguments NONE = new QueueArguments(-1, -1, null, null, -1, -1, Overflow.DROP_HEAD, 0,
-            -1, false, -1, 0, 1000, 2, 60_000);
+            -1, false, -1, 0, 1000, 2, 60_000, DeduplicationSettings.OFF);
 
     /** What a queue does when a publish would pass {@code x-max-length} or {@code x-max-length-bytes}. */
     public enum Overflow {
@@ -125,7 +127,8 @@ public record QueueArguments(
                 overflow == null ? Overflow.DROP_HEAD : overflow, maxPriority < 0 ? 0 : maxPriority, deliveryLimit,
                 sac, consumerTimeout, retryMaxCount < 0 ? 0 : retryMaxCount,
                 retryDelay < 0 ? NONE.retryDelay : retryDelay, multiplier < 0 ? NONE.retryDelayMultiplier : multiplier,
-                retryMaxDelay < 0 ? NONE.retryMaxDelay : retryMaxDelay);
+                retryMaxDelay < 0 ? NONE.retryMaxDelay : retryMaxDelay,
+                DeduplicationSettings.forQueue(args, policy, queue, vhost));
     }
 
     /** The lower of two settings, where -1 means "not set". */

@@ -21,6 +21,9 @@ public final class RoutingResult {
     final ArrayList<Destination> scratch = new ArrayList<>(8);
     private final String[] oneKey = new String[1];
     private final List<String> oneKeyList = java.util.Arrays.asList(oneKey);
+    /** Exchanges on the way that remembered the message's deduplication key, and the keys. */
+    private final ArrayList<Exchange> dedupExchanges = new ArrayList<>(1);
+    private final ArrayList<Object> dedupKeys = new ArrayList<>(1);
     private Consumer directReply;
     private boolean directReplyAddressed;
     private Message message;
@@ -33,6 +36,8 @@ public final class RoutingResult {
         }
         visited.clear();
         scratch.clear();
+        dedupExchanges.clear();
+        dedupKeys.clear();
         directReply = null;
         directReplyAddressed = false;
         message = m;
@@ -59,6 +64,23 @@ public final class RoutingResult {
             }
         } else if (seen.put(q, Boolean.TRUE) == null) {
             queues.add(q);
+        }
+    }
+
+    /** A deduplicating exchange remembered this message's key on the way. */
+    void rememberedAt(Exchange x, Object key) {
+        dedupExchanges.add(x);
+        dedupKeys.add(key);
+    }
+
+    /**
+     * The publish was refused (a queue's reject-publish limit, the disk) and will be nacked: the
+     * exchanges on the way forget its key, so that the publisher's retry is not taken for a
+     * duplicate of a message that was never stored.
+     */
+    public void forgetDeduplicationKeys() {
+        for (int i = 0; i < dedupExchanges.size(); i++) {
+            dedupExchanges.get(i).forgetKey(dedupKeys.get(i));
         }
     }
 

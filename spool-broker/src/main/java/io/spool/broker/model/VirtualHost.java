@@ -155,7 +155,8 @@ public final class VirtualHost {
             }
             Exchange x = Exchange.create(type, exchangeName, durable, autoDelete, internal,
                     arguments == null ? Map.of() : new LinkedHashMap<>(arguments));
-            x.applyPolicy(definitionOf(policies.forExchange(exchangeName)));
+            // Also checks the deduplication arguments: a bad one is refused before x is known.
+            x.applyPolicy(definitionOf(policies.forExchange(exchangeName)), name);
             exchanges.put(exchangeName, x);
             definitionsDirty |= durable;
             saveIfDirtyLocked();
@@ -539,7 +540,7 @@ public final class VirtualHost {
             }
             for (Exchange x : exchanges.values()) {
                 if (x != defaultExchange) {
-                    x.applyPolicy(definitionOf(policies.forExchange(x.name())));
+                    x.applyPolicy(definitionOf(policies.forExchange(x.name())), name);
                 }
             }
             for (Definitions.QueueDef qd : d.queues()) {
@@ -674,7 +675,7 @@ public final class VirtualHost {
             }
             Map<String, Object> def = definitionOf(policies.forExchange(x.name()));
             if (!java.util.Objects.equals(def, x.policy())) {
-                x.applyPolicy(def);
+                x.applyPolicy(def, name);
             }
         }
         for (Queue q : queues.values()) {
@@ -774,7 +775,8 @@ public final class VirtualHost {
      * Routes a message published to an exchange: by its routing key and the extra keys of its
      * {@code CC} and {@code BCC} headers, following exchange-to-exchange bindings, and to an
      * exchange's alternate exchange when that exchange itself matched nothing. Every exchange is
-     * visited at most once, so cycles end. The default exchange has no alternate.
+     * visited at most once, so cycles end. The default exchange has no alternate. An exchange
+     * that deduplicates matches nothing for a duplicate.
      */
     public void route(Exchange exchange, Message message, RoutingResult result) {
         result.reset(message);
@@ -803,9 +805,18 @@ public final class VirtualHost {
 
     private void routeThrough(Exchange exchange, List<String> keys, RoutingResult result) {
         List<Destination> found = result.scratch.isEmpty() ? result.scratch : new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            exchange.route(result.message(), keys.get(i), found);
+        Object dedupKey = exchange.checkDuplicate(result.message());
+        if (dedupKey != Deduplication.DUPLICATE) {
+            if (dedupKey != null) {
+                result.rememberedAt(exchange, dedupKey);
+            }
+            for (int i = 0; i < keys.size(); i++) {
+                exchange.route(result.message(), keys.get(i), found);
+            }
         }
+        // A duplicate matches nothing here, as the plugin's exchange answers RabbitMQ: it goes to
+        // the alternate exchange if there is one, else it is unroutable (a mandatory publisher
+        // gets it back, a confirming one an ack).
         if (found.isEmpty()) {
             String aeName = exchange.alternateExchange();
             Exchange ae = aeName == null ? null : exchanges.get(aeName);

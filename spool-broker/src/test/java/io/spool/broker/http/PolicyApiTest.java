@@ -108,6 +108,10 @@ class PolicyApiTest {
                 "Validation failed: 0 is not a valid queue expiry");
         assertRefused("{\"pattern\": \".*\", \"definition\": {\"dead-letter-exchange\": 5}}",
                 "Validation failed: 5 is not a valid dead letter exchange name");
+        assertRefused("{\"pattern\": \".*\", \"definition\": {\"message-deduplication\": \"yes\"}}",
+                "Validation failed: <<\"yes\">> is not a valid message deduplication flag");
+        assertRefused("{\"pattern\": \".*\", \"definition\": {\"cache-size\": 10, \"x-cache-size\": 10}}",
+                "Validation failed: duplicate keys not allowed: <<\"x-cache-size\">>");
         assertRefused("{\"pattern\": \"(\", \"definition\": {\"max-length\": 1}}",
                 "Validation failed: <<\"(\">> is not a valid regular expression: Unclosed group");
         assertRefused("{\"definition\": {\"max-length\": 1}}", "Validation failed: pattern is required");
