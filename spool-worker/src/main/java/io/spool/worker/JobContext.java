@@ -49,8 +49,9 @@ public interface JobContext {
 
     /**
      * Publishes {@code job} on {@code queue} once every child spawned by this handler has
-     * succeeded (the "join"): the video goes live when every rendition is done. At most one per
-     * handler run; requires at least one {@link #spawn}.
+     * succeeded (the "join"): the video goes live when every rendition is done. Its job id is this
+     * job's id plus {@code ".then"}. At most one per handler run; with no children it is published
+     * as soon as the handler returns. Not published if a child is dead-lettered.
      */
     <C> void whenChildrenDone(JobQueue<C> queue, C job);
 }

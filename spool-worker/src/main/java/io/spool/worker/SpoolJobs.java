@@ -137,7 +137,7 @@ public interface SpoolJobs extends AutoCloseable {
          * @throws ConnectException when the URI is malformed or no connection opened in time
          */
         public SpoolJobs connect() {
-            throw new UnsupportedOperationException("the implementation follows in the next commit");
+            return SpoolJobsClient.open(this);
         }
     }
 }

@@ -1,0 +1,76 @@
+package io.spool.worker;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.LongString;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+
+/** How a job looks on the wire: its properties and headers, written and read in one place. */
+final class JobMessages {
+
+    static final String JSON = "application/json";
+
+    private JobMessages() {
+    }
+
+    /** A new job (attempt 1) for a work queue, sent through the default exchange. */
+    static OutgoingMessage newJob(String queue, String jobId, byte[] json, String dedupKey, String parentId) {
+        Map<String, Object> headers = new HashMap<>();
+        headers.put(Headers.ATTEMPT, 1);
+        headers.put(Headers.DEDUPLICATION, dedupKey == null ? jobId : dedupKey);
+        if (parentId != null) {
+            headers.put(Headers.PARENT_ID, parentId);
+        }
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType(JSON)
+                .deliveryMode(2)
+                .messageId(jobId)
+                .timestamp(new Date())
+                .headers(headers)
+                .build();
+        return new OutgoingMessage("", queue, true, props, json);
+    }
+
+    /** A copy of a delivered job with other headers (and, for retries, an expiration), to another queue. */
+    static OutgoingMessage copy(AMQP.BasicProperties original, byte[] body, String queue, Map<String, Object> headers,
+                                String expiration) {
+        AMQP.BasicProperties props = original.builder()
+                .deliveryMode(2)
+                .headers(headers)
+                .expiration(expiration)
+                .build();
+        return new OutgoingMessage("", queue, true, props, body);
+    }
+
+    static int attempt(AMQP.BasicProperties props) {
+        Object v = header(props, Headers.ATTEMPT);
+        return v instanceof Number n ? Math.max(1, n.intValue()) : 1;
+    }
+
+    static String parentId(AMQP.BasicProperties props) {
+        return string(props, Headers.PARENT_ID);
+    }
+
+    /** The producer's dedup key: the header, unless it is just the job id put there by default. */
+    static String dedupKey(AMQP.BasicProperties props) {
+        String key = string(props, Headers.DEDUPLICATION);
+        return key == null || key.equals(props.getMessageId()) ? null : key;
+    }
+
+    static String string(AMQP.BasicProperties props, String name) {
+        Object v = header(props, name);
+        // Received strings are LongStrings; anything else is shown as text.
+        return v == null ? null : v instanceof LongString ls ? ls.toString() : String.valueOf(v);
+    }
+
+    private static Object header(AMQP.BasicProperties props, String name) {
+        Map<String, Object> h = props.getHeaders();
+        return h == null ? null : h.get(name);
+    }
+
+    /** The headers of a delivered job, as a table that can be changed for a copy. */
+    static Map<String, Object> headersOf(AMQP.BasicProperties props) {
+        return props.getHeaders() == null ? new HashMap<>() : new HashMap<>(props.getHeaders());
+    }
+}
