@@ -8,7 +8,6 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -16,7 +15,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,17 +58,12 @@ final class AmqpWorker<T> implements Worker, Connector.Part {
         this.permits = new Semaphore(settings.concurrency(), true);
     }
 
-    /** The wait-queue delays this worker's retries use: one per distinct backoff level. */
-    List<Long> retryLevels() {
-        return IntStream.range(1, maxAttempts).mapToLong(backoff::levelMillis).distinct().boxed().toList();
-    }
-
     @Override
     public void connected(Connection connection) throws IOException {
         Topology.declare(connection, ch -> {
             Topology.declareJobQueue(ch, queue.name());
-            for (long level : retryLevels()) {
-                Topology.declareRetryQueue(ch, queue.name(), level);
+            for (long ttl : backoff.allBucketsMillis(maxAttempts)) {
+                Topology.declareRetryQueue(ch, queue.name(), ttl);
             }
         });
         if (closing) {

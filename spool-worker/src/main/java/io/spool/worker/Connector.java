@@ -104,7 +104,12 @@ final class Connector implements AutoCloseable {
                 // Retrying a refused login only locks the account out sooner: fail the first connect.
                 firstConnection.completeExceptionally(e);
             }
-            log.info("cannot connect to {} ({}); next attempt in {} ms", describe(), e.toString(), nextDelay.toMillis());
+            if (nextDelay.equals(initialDelay)) {
+                log.warn("cannot connect to {} ({}); retrying every {} ms at most", describe(), e.toString(),
+                        maxDelay.toMillis());
+            } else {
+                log.debug("cannot connect to {} ({}); next attempt in {} ms", describe(), e.toString(), nextDelay.toMillis());
+            }
             keeper.schedule(this::connect, nextDelay.toMillis(), TimeUnit.MILLISECONDS);
             Duration doubled = nextDelay.multipliedBy(2);
             nextDelay = doubled.compareTo(maxDelay) > 0 ? maxDelay : doubled;

@@ -32,13 +32,11 @@ final class JobMessages {
         return new OutgoingMessage("", queue, true, props, json);
     }
 
-    /** A copy of a delivered job with other headers (and, for retries, an expiration), to another queue. */
-    static OutgoingMessage copy(AMQP.BasicProperties original, byte[] body, String queue, Map<String, Object> headers,
-                                String expiration) {
+    /** A copy of a delivered job with other headers, to another queue (a wait queue, the dead-letter queue). */
+    static OutgoingMessage copy(AMQP.BasicProperties original, byte[] body, String queue, Map<String, Object> headers) {
         AMQP.BasicProperties props = original.builder()
                 .deliveryMode(2)
                 .headers(headers)
-                .expiration(expiration)
                 .build();
         return new OutgoingMessage("", queue, true, props, body);
     }

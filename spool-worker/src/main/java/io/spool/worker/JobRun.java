@@ -152,16 +152,16 @@ final class JobRun<T> {
     }
 
     private void retry(Throwable failure) {
-        long level = worker.backoff.levelMillis(attempt);
-        long delay = worker.backoff.jittered(level, ThreadLocalRandom.current().nextDouble());
+        long delay = worker.backoff.pickMillis(attempt, ThreadLocalRandom.current().nextDouble());
         Map<String, Object> headers = JobMessages.headersOf(delivery.props);
         headers.put(Headers.ATTEMPT, attempt + 1);
         AmqpJobQueue.await(client.publisher().publish(JobMessages.copy(delivery.props.builder().messageId(jobId).build(),
-                delivery.body, Topology.retryQueue(queue, level), headers, Long.toString(delay))));
+                delivery.body, Topology.retryQueue(queue, delay), headers)));
+        // Told before the ack: the next attempt may start as soon as the delay has passed.
+        emit(JobEvent.Type.RETRYING, null, delay);
         delivery.ack();
         log.info("job {} of queue '{}' failed attempt {} of {} ({}); retrying in {} ms", jobId, queue, attempt,
                 worker.maxAttempts, failure.toString(), delay);
-        emit(JobEvent.Type.RETRYING, null, delay);
     }
 
     private void deadLetter(Throwable failure, JobError error) {
@@ -174,7 +174,7 @@ final class JobRun<T> {
         headers.put(Headers.ATTEMPTS, attempt);
         headers.put(Headers.DEAD_AT, System.currentTimeMillis());
         AmqpJobQueue.await(client.publisher().publish(JobMessages.copy(delivery.props.builder().messageId(jobId).build(),
-                delivery.body, Topology.deadQueue(queue), headers, null)));
+                delivery.body, Topology.deadQueue(queue), headers)));
         if (parentId != null) {
             AmqpJobQueue.await(client.publisher().publish(Joiner.message(client.joinQueue(), ChildDone.TYPE,
                     new ChildDone(parentId, jobId, false, error))));

@@ -77,11 +77,14 @@ public final class WorkerBuilder<T> {
 
     /**
      * The delay before retry n is {@code initial * 2^(n-1)}, capped at {@code max}, then
-     * shortened by a random jitter; default 1 s to 5 min.
+     * shortened by a random jitter; default 1 s to 5 min. Delays are whole milliseconds.
      */
     public WorkerBuilder<T> backoff(Duration initial, Duration max) {
         Durations.requirePositive(initial, "initial backoff");
         Durations.requirePositive(max, "max backoff");
+        if (initial.toMillis() < 1) {
+            throw new IllegalArgumentException("initial backoff must be at least 1 ms, got " + initial);
+        }
         if (max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("max backoff " + max + " is below the initial " + initial);
         }
@@ -92,7 +95,8 @@ public final class WorkerBuilder<T> {
 
     /**
      * The fraction of each delay that is random: 0.5 (the default) waits between half and all of
-     * it, so jobs that failed together do not all come back together; 0 waits exactly.
+     * it, so jobs that failed together do not all come back together; 0 waits exactly. Each
+     * backoff level then has four wait queues, with delays spread evenly over that range.
      */
     public WorkerBuilder<T> jitter(double fraction) {
         if (!(fraction >= 0 && fraction <= 1)) {
