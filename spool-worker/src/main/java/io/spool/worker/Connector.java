@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -209,11 +208,6 @@ final class Connector implements AutoCloseable {
                 setUp(p, c);
             }
         });
-    }
-
-    /** Runs a task on the keeper after the given delay; for parts that retry later. */
-    Future<?> schedule(Runnable task, Duration delay) {
-        return keeper.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     boolean isConnected() {

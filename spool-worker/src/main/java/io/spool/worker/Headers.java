@@ -10,10 +10,15 @@ public final class Headers {
     public static final String ATTEMPT = "x-spool-attempt";
 
     /**
-     * The dedup key, or the job id when the producer set none. The name the
-     * rabbitmq-message-deduplication plugin reads.
+     * What the work queue deduplicates by (the name Spool and the rabbitmq-message-deduplication
+     * plugin read): on the first attempt the dedup key, or the job id when the producer set none;
+     * on attempt n after that, the same plus {@code "#" + n}, so that a retry arriving before the
+     * failed attempt's ack has reached the broker is not taken for a duplicate of it.
      */
     public static final String DEDUPLICATION = "x-deduplication-header";
+
+    /** The dedup key the producer set; absent when it set none. */
+    public static final String DEDUP_KEY = "x-spool-dedup-key";
 
     /** The id of the job that spawned this one. */
     public static final String PARENT_ID = "x-spool-parent-id";

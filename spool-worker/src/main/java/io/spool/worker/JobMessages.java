@@ -18,7 +18,10 @@ final class JobMessages {
     static OutgoingMessage newJob(String queue, String jobId, byte[] json, String dedupKey, String parentId) {
         Map<String, Object> headers = new HashMap<>();
         headers.put(Headers.ATTEMPT, 1);
-        headers.put(Headers.DEDUPLICATION, dedupKey == null ? jobId : dedupKey);
+        headers.put(Headers.DEDUPLICATION, deduplication(jobId, dedupKey, 1));
+        if (dedupKey != null) {
+            headers.put(Headers.DEDUP_KEY, dedupKey);
+        }
         if (parentId != null) {
             headers.put(Headers.PARENT_ID, parentId);
         }
@@ -50,13 +53,17 @@ final class JobMessages {
         return string(props, Headers.PARENT_ID);
     }
 
-    /** The producer's dedup key: the header, unless it is just the job id put there by default. */
     static String dedupKey(AMQP.BasicProperties props) {
-        String key = string(props, Headers.DEDUPLICATION);
-        return key == null || key.equals(props.getMessageId()) ? null : key;
+        return string(props, Headers.DEDUP_KEY);
     }
 
-    static String string(AMQP.BasicProperties props, String name) {
+    /** The deduplication header for attempt {@code attempt} of a job: see {@link Headers#DEDUPLICATION}. */
+    static String deduplication(String jobId, String dedupKey, int attempt) {
+        String base = dedupKey == null ? jobId : dedupKey;
+        return attempt == 1 ? base : base + "#" + attempt;
+    }
+
+    private static String string(AMQP.BasicProperties props, String name) {
         Object v = header(props, name);
         // Received strings are LongStrings; anything else is shown as text.
         return v == null ? null : v instanceof LongString ls ? ls.toString() : String.valueOf(v);

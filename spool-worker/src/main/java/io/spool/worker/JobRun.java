@@ -155,6 +155,8 @@ final class JobRun<T> {
         long delay = worker.backoff.pickMillis(attempt, ThreadLocalRandom.current().nextDouble());
         Map<String, Object> headers = JobMessages.headersOf(delivery.props);
         headers.put(Headers.ATTEMPT, attempt + 1);
+        headers.put(Headers.DEDUPLICATION,
+                JobMessages.deduplication(jobId, JobMessages.dedupKey(delivery.props), attempt + 1));
         AmqpJobQueue.await(client.publisher().publish(JobMessages.copy(delivery.props.builder().messageId(jobId).build(),
                 delivery.body, Topology.retryQueue(queue, delay), headers)));
         // Told before the ack: the next attempt may start as soon as the delay has passed.

@@ -5,11 +5,11 @@ package io.spool.worker;
  * {@link #jobId(String)}.
  *
  * @param jobId    the job id to use, or null for a new random one
- * @param dedupKey the deduplication key, or null: sent as the {@code x-deduplication-header}
- *                 header, which brokers that deduplicate (RabbitMQ with the
- *                 rabbitmq-message-deduplication plugin) use to drop a second job with the same
- *                 key while the first is still queued; handlers see it as
- *                 {@link JobContext#dedupKey()}
+ * @param dedupKey the deduplication key, or null for the job id: sent as the
+ *                 {@code x-deduplication-header} header, which brokers that deduplicate (Spool,
+ *                 RabbitMQ with the rabbitmq-message-deduplication plugin) use to drop a second
+ *                 job with the same key while the first is still queued or running; handlers see
+ *                 it as {@link JobContext#dedupKey()}
  */
 public record PublishOptions(String jobId, String dedupKey) {
 

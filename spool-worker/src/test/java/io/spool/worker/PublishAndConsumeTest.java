@@ -101,6 +101,38 @@ class PublishAndConsumeTest {
     }
 
     @Test
+    void aJobWithTheDedupKeyOfOneStillQueuedIsDroppedUntilThatOneIsDone() throws Exception {
+        SpoolJobs jobs = clients.connect();
+        JobQueue<Resize> q = jobs.queue("thumbnails", Resize.class);
+
+        String first = q.publish(new Resize("/first", 1, List.of()), PublishOptions.dedupKey("photo-42"));
+        q.publish(new Resize("/second", 1, List.of()), PublishOptions.dedupKey("photo-42"));
+        q.publish(new Resize("/other", 1, List.of()), PublishOptions.dedupKey("photo-43"));
+
+        Channel ch = broker.connect().createChannel();
+        assertThat(ch.queueDeclarePassive("thumbnails").getMessageCount()).isEqualTo(2);
+        Map<String, String> ran = new ConcurrentHashMap<>();
+        jobs.worker(q).handle((job, ctx) -> ran.put(job.path(), ctx.jobId())).start();
+        await().until(() -> ran.size() == 2);
+        assertThat(ran).containsEntry("/first", first).containsKey("/other");
+
+        String again = q.publish(new Resize("/again", 1, List.of()), PublishOptions.dedupKey("photo-42"));
+        await().until(() -> again.equals(ran.get("/again")));
+    }
+
+    @Test
+    void aJobSentTwiceUnderOneIdIsQueuedOnce() throws Exception {
+        SpoolJobs jobs = clients.connect();
+        JobQueue<Resize> q = jobs.queue("thumbnails", Resize.class);
+
+        q.publish(new Resize("/x", 1, List.of()), PublishOptions.jobId("upload-7"));
+        q.publish(new Resize("/x", 1, List.of()), PublishOptions.jobId("upload-7"));
+
+        Channel ch = broker.connect().createChannel();
+        assertThat(ch.queueDeclarePassive("thumbnails").getMessageCount()).isEqualTo(1);
+    }
+
+    @Test
     void publishingToAQueueDeletedBehindTheClientsBackFailsClearly() throws Exception {
         SpoolJobs jobs = clients.connect(SpoolJobs.builder().uri(clients.uri()));
         JobQueue<Resize> q = jobs.queue("thumbnails", Resize.class);

@@ -93,6 +93,28 @@ class RetryAndDeadLetterTest {
     }
 
     @Test
+    void retriesComingBackBeforeTheirFailedAttemptIsAcknowledgedAreNotMistakenForDuplicates() {
+        // The work queue deduplicates; with a 1 ms backoff the retry is back in it at once, maybe
+        // before the broker has the failed attempt's ack, so it must not carry the same key.
+        SpoolJobs jobs = clients.connect();
+        JobQueue<Encode> q = jobs.queue("encode", Encode.class);
+        java.util.Set<String> succeeded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        jobs.worker(q).concurrency(8).maxAttempts(3).backoff(Duration.ofMillis(1), Duration.ofMillis(1)).jitter(0)
+                .handle((job, ctx) -> {
+                    if (ctx.attempt() < 3) {
+                        throw new IllegalStateException("not yet");
+                    }
+                    succeeded.add(job.file());
+                }).start();
+
+        for (int i = 0; i < 200; i++) {
+            q.publishAsync(new Encode("f" + i), PublishOptions.dedupKey("file-" + i));
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> succeeded.size() == 200);
+    }
+
+    @Test
     void aPermanentFailureIsDeadLetteredWithoutRetries() throws Exception {
         SpoolJobs jobs = clients.connect();
         JobQueue<Encode> q = jobs.queue("encode", Encode.class);
