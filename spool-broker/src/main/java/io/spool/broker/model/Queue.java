@@ -3,7 +3,6 @@ package io.spool.broker.model;
 import io.netty.util.collection.LongObjectHashMap;
 import io.spool.broker.store.QueueStore;
 import io.spool.broker.util.LongDeque;
-import io.spool.broker.util.LongMinHeap;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -49,9 +48,6 @@ public final class Queue implements Destination {
     /** Bytes of bodies one queue keeps cached, at most. */
     private static final long CACHE_LIMIT = 8L * 1024 * 1024;
 
-    /** What a queue knows of a message that came back (nack, reject, closed channel). */
-    private record Returned(long expiresAt, int level, int deliveries, int bodySize) {}
-
     private final VirtualHost vhost;
     private final String name;
     private final boolean durable;
@@ -68,10 +64,8 @@ public final class Queue implements Destination {
     private Map<String, Object> policy;
     private QueueStore store;
     private final WaitingMessages waiting;
-    /** Positions of messages that came back, served before the waiting ones. */
-    private final LongMinHeap returned = new LongMinHeap();
-    private final LongObjectHashMap<Returned> returnedMeta = new LongObjectHashMap<>();
-    private long returnedBodyBytes;
+    /** Messages that came back, served before the waiting ones of their level. */
+    private final ReturnedMessages returned;
     /** Bodies of waiting messages kept in memory, by position. */
     private final LongObjectHashMap<Message> cache = new LongObjectHashMap<>();
     private long cachedBytes;
@@ -112,6 +106,7 @@ public final class Queue implements Destination {
         this.memory = memory;
         this.settings = settings;
         this.waiting = new WaitingMessages(settings.maxPriority());
+        this.returned = new ReturnedMessages(settings.maxPriority());
         this.consumers = new ConsumerRing(settings.singleActiveConsumer());
         this.dedup.configure(settings.deduplication());
     }
@@ -337,7 +332,7 @@ public final class Queue implements Destination {
     }
 
     private long readyBodyBytes() {
-        return waiting.bodyBytes() + returnedBodyBytes;
+        return waiting.bodyBytes() + returned.bodyBytes();
     }
 
     /** drop-head: while over a limit, the head goes (dead-lettered as maxlen if there is a DLX). */
@@ -348,9 +343,9 @@ public final class Queue implements Destination {
         }
         while ((s.maxLength() >= 0 && readyCount() > s.maxLength()
                 || s.maxLengthBytes() >= 0 && readyBodyBytes() > s.maxLengthBytes())) {
-            if (!returned.isEmpty()) {
-                long position = returned.poll();
-                drop(position, removeReturned(position).level(), DeadLetter.Reason.MAXLEN);
+            if (returnedIsNext()) {
+                returned.poll();
+                drop(returned.headPosition, returned.head.level(), DeadLetter.Reason.MAXLEN);
             } else if (waiting.poll()) {
                 drop(waiting.headPosition, waiting.headPriority, DeadLetter.Reason.MAXLEN);
             } else {
@@ -404,9 +399,10 @@ public final class Queue implements Destination {
             int deliveries;
             long expiresAt;
             int level;
-            if (!returned.isEmpty()) {
-                position = returned.poll();
-                Returned meta = removeReturned(position);
+            if (returnedIsNext()) {
+                returned.poll();
+                position = returned.headPosition;
+                ReturnedMessages.Returned meta = returned.head;
                 redelivered = true;
                 deliveries = meta.deliveries();
                 expiresAt = meta.expiresAt();
@@ -618,9 +614,7 @@ public final class Queue implements Destination {
             // Its key was released when it was handed out without an ack; it holds it again.
             dedup.remember(original, position, e.expiresAt);
         }
-        returned.add(position);
-        returnedMeta.put(position, new Returned(e.expiresAt, e.level, deliveries, original.body().length));
-        returnedBodyBytes += original.body().length;
+        returned.add(position, new ReturnedMessages.Returned(e.expiresAt, e.level, deliveries, original.body().length));
         cacheIfRoom(position, original);
     }
 
@@ -628,11 +622,16 @@ public final class Queue implements Destination {
         requeue(List.of(entry));
     }
 
-    /** Takes a returned message, whose position was just polled, off the ready books. */
-    private Returned removeReturned(long position) {
-        Returned meta = returnedMeta.remove(position);
-        returnedBodyBytes -= meta.bodySize();
-        return meta;
+    /**
+     * Whether the next message to hand out is a returned one: it goes back to its own priority
+     * level (not ahead of higher waiting messages, as in RabbitMQ) and, within its level, ahead
+     * of the messages still waiting.
+     */
+    private boolean returnedIsNext() {
+        if (returned.isEmpty()) {
+            return false;
+        }
+        return !waiting.peek() || returned.headLevel() >= waiting.headPriority;
     }
 
     // ---- dead-lettering ----
@@ -663,9 +662,8 @@ public final class Queue implements Destination {
 
     /** Expires what is due at the heads: of the returned messages (served first), then of the waiting ones. */
     private void expireDueLocked(long now) {
-        while (!returned.isEmpty() && returnedMeta.get(returned.peek()).expiresAt() <= now) {
-            long position = returned.poll();
-            drop(position, removeReturned(position).level(), DeadLetter.Reason.EXPIRED);
+        while (returned.pollExpired(now)) {
+            drop(returned.headPosition, returned.head.level(), DeadLetter.Reason.EXPIRED);
         }
         while (waiting.pollExpired(now)) {
             drop(waiting.headPosition, waiting.headPriority, DeadLetter.Reason.EXPIRED);
@@ -674,10 +672,7 @@ public final class Queue implements Destination {
 
     /** Makes sure a timer fires when the earliest head (returned or waiting) expires. */
     private void scheduleExpiryCheck() {
-        long next = waiting.nextExpiry();
-        if (!returned.isEmpty()) {
-            next = Math.min(next, returnedMeta.get(returned.peek()).expiresAt());
-        }
+        long next = Math.min(waiting.nextExpiry(), returned.nextExpiry());
         if (next == Long.MAX_VALUE || deleted || next >= expiryTimerAt) {
             return;
         }
@@ -807,13 +802,10 @@ public final class Queue implements Destination {
             dedup.release(all.get(i));
             store.settle(all.get(i), true);
         }
-        while (!returned.isEmpty()) {
-            long position = returned.poll();
+        for (long position : returned.drainPositions()) {
             dedup.release(position);
             store.settle(position, true);
         }
-        returnedMeta.clear();
-        returnedBodyBytes = 0;
         dropCacheLocked();
         return n;
     }
@@ -829,9 +821,7 @@ public final class Queue implements Destination {
         deleted = true;
         dedup.clear();
         waiting.drainPositions();
-        returned.clear();
-        returnedMeta.clear();
-        returnedBodyBytes = 0;
+        returned.drainPositions();
         dropCacheLocked();
         if (expiryTimer != null) {
             expiryTimer.cancel(false);
