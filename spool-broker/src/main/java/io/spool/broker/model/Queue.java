@@ -124,7 +124,15 @@ public final class Queue implements Destination {
         for (int i = 0; i < positions.size(); i++) {
             long meta = recovery.metas().get(i);
             int level = Math.min(QueueStore.priorityOf(meta), waiting.maxPriority());
-            waiting.add(positions.get(i), level, recovery.expiries().get(i), QueueStore.bodySizeOf(meta));
+            long position = positions.get(i);
+            Integer failed = recovery.deliveries().get(position);
+            if (failed != null) {
+                // It came back before the restart: it comes back again, with its count.
+                returned.add(position, new ReturnedMessages.Returned(recovery.expiries().get(i), level, failed,
+                        QueueStore.bodySizeOf(meta)));
+            } else {
+                waiting.add(position, level, recovery.expiries().get(i), QueueStore.bodySizeOf(meta));
+            }
         }
         this.redeliverBelow = recovery.redeliverBelow();
         // What may have been delivered before the restart still may have been at the next one.
@@ -615,6 +623,9 @@ public final class Queue implements Destination {
             dedup.remember(original, position, e.expiresAt);
         }
         returned.add(position, new ReturnedMessages.Returned(e.expiresAt, e.level, deliveries, original.body().length));
+        if (durable && original.properties().persistent()) {
+            store.recordDeliveries(position, deliveries);
+        }
         cacheIfRoom(position, original);
     }
 

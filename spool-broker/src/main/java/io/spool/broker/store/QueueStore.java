@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A queue's messages on disk: append-only segment files of CRC-checked records, an ack file per
- * segment, and recovery that checks every record. The queue keeps only positions in memory.
+ * segment, the failed-delivery counts of messages that came back, and recovery that checks
+ * every record. The queue keeps only positions in memory.
  *
  * <p>Appends go through a write buffer that reaches the file when it fills, when a read needs
  * it, or when {@link GroupCommit} flushes the store; persistent messages of a durable queue
@@ -84,14 +87,14 @@ public final class QueueStore {
         return new QueueStore(dir, durable, commit, lock, segmentSize);
     }
 
-    /** What recovery found in a store. */
     /**
      * What recovery found. {@code positions}, {@code expiries} and {@code metas} run in step:
      * for each waiting message its position, when it expires (epoch ms, Long.MAX_VALUE never),
-     * and its priority and body size packed by {@link #meta}.
+     * and its priority and body size packed by {@link #meta}. {@code deliveries} holds the
+     * failed-delivery counts of the waiting messages that came back before, by position.
      */
     public record Recovery(QueueStore store, LongDeque positions, LongDeque expiries, LongDeque metas,
-                           long redeliverBelow, int recovered, int acked,
+                           Map<Long, Integer> deliveries, long redeliverBelow, int recovered, int acked,
                            int transientDropped, int damaged, long cutBytes, int segmentsDeleted, long millis) {}
 
     /**
@@ -114,6 +117,7 @@ public final class QueueStore {
         LongDeque live = new LongDeque(1024);
         LongDeque expiries = new LongDeque(1024);
         LongDeque metas = new LongDeque(1024);
+        Map<Long, Integer> deliveries = new HashMap<>();
         int[] counts = new int[3];
         int damaged = 0;
         long cut = 0;
@@ -122,6 +126,7 @@ public final class QueueStore {
         for (long id : ids) {
             Segment s = Segment.open(dir, id);
             long[] acked = readAcks(s.ackPath);
+            Map<Long, Integer> segmentDeliveries = readDeliveries(s.deliveriesPath);
             int[] ackCursor = {0};
             SegmentScanner.Result r = scanner.scan(s.data(), (offset, length, persistent, priority, expiresAt, bodySize) -> {
                 s.records++;
@@ -139,6 +144,10 @@ public final class QueueStore {
                     live.addLast(Position.of(id, offset));
                     expiries.addLast(expiresAt);
                     metas.addLast(meta(priority, bodySize));
+                    Integer failed = segmentDeliveries.get(offset);
+                    if (failed != null) {
+                        deliveries.put(Position.of(id, offset), failed);
+                    }
                     counts[0]++;
                 }
             });
@@ -165,7 +174,7 @@ public final class QueueStore {
             redeliverBelow = Position.of(store.nextSegmentId, 0);
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        return new Recovery(store, live, expiries, metas, redeliverBelow, counts[0], counts[1], counts[2], damaged, cut, deleted, millis);
+        return new Recovery(store, live, expiries, metas, deliveries, redeliverBelow, counts[0], counts[1], counts[2], damaged, cut, deleted, millis);
     }
 
     /** Packs a priority and a body size into one long. */
@@ -194,6 +203,19 @@ public final class QueueStore {
         }
         Arrays.sort(offsets);
         return offsets;
+    }
+
+    /** Failed-delivery counts by record offset; the last entry for an offset wins, a torn last entry is ignored. */
+    private static Map<Long, Integer> readDeliveries(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return Map.of();
+        }
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(path)).order(ByteOrder.BIG_ENDIAN);
+        Map<Long, Integer> counts = new HashMap<>();
+        while (b.remaining() >= 8) {
+            counts.put(b.getInt() & 0xFFFF_FFFFL, b.getInt());
+        }
+        return counts;
     }
 
     /**
@@ -328,6 +350,25 @@ public final class QueueStore {
         } catch (IOException e) {
             log.error("queue store {}: cannot read {}", dir.getFileName(), Position.toString(position), e);
             return null;
+        }
+    }
+
+    /**
+     * Records how many failed deliveries the persistent message at a position has had, so its
+     * x-delivery-count and delivery limit survive a restart, as a quorum queue's do. Written to
+     * the file at once (without fsync, like acks): requeues are failures, not the hot path, and
+     * a kill -9 right after one must not lose it. The caller holds the lock.
+     */
+    public void recordDeliveries(long position, int count) {
+        Segment s = segments.get(Position.segment(position));
+        if (!durable || s == null) {
+            return;
+        }
+        try {
+            s.appendDeliveries(Position.offset(position), count);
+        } catch (IOException e) {
+            log.error("queue store {}: cannot record the delivery count of {}", dir.getFileName(),
+                    Position.toString(position), e);
         }
     }
 

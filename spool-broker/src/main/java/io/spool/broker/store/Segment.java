@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One segment of a queue's store: a data file of message records ({@code NNNNNNNNNN.msgs}) and
- * an ack file listing the offsets of settled records ({@code NNNNNNNNNN.acks}, u32 each). A
- * segment whose records are all settled is deleted with its ack file.
+ * One segment of a queue's store: a data file of message records ({@code NNNNNNNNNN.msgs}), an
+ * ack file listing the offsets of settled records ({@code NNNNNNNNNN.acks}, u32 each), and a
+ * file of failed-delivery counts of records that came back to the queue
+ * ({@code NNNNNNNNNN.dlvs}, u32 offset and u32 count each, the last one for an offset wins). A
+ * segment whose records are all settled is deleted with its other files.
  *
  * <p>Threads: appends, acks and counters under the owning queue's lock; {@link #read} and
  * {@link #force} from any thread (positional I/O on a FileChannel is thread-safe).
@@ -21,8 +23,10 @@ final class Segment {
     final long id;
     final Path dataPath;
     final Path ackPath;
+    final Path deliveriesPath;
     private final FileChannel data;
     private FileChannel acks;
+    private FileChannel deliveries;
     /** Bytes in the data file (everything written, flushed or not to disk). */
     private volatile long fileSize;
     /** Records in this segment, and how many of them are settled. */
@@ -35,6 +39,7 @@ final class Segment {
         this.id = id;
         this.dataPath = dataPath(dir, id);
         this.ackPath = dir.resolve(String.format("%010d.acks", id));
+        this.deliveriesPath = dir.resolve(String.format("%010d.dlvs", id));
         this.data = data;
         this.fileSize = fileSize;
     }
@@ -50,6 +55,7 @@ final class Segment {
         // An ack file left by an earlier segment of this id (a crash while it was deleted) would
         // settle the new segment's records at the same offsets.
         Files.deleteIfExists(s.ackPath);
+        Files.deleteIfExists(s.deliveriesPath);
         if (durable) {
             // The new file's directory entry must survive a power loss too, or so would not
             // the confirmed messages written into it. Once per segment, not per message.
@@ -89,6 +95,18 @@ final class Segment {
         }
         while (offsets.hasRemaining()) {
             acks.write(offsets);
+        }
+    }
+
+    /** Appends the failed-delivery count of the record at an offset. */
+    void appendDeliveries(long offset, int count) throws IOException {
+        if (deliveries == null) {
+            deliveries = FileChannel.open(deliveriesPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        }
+        ByteBuffer entry = ByteBuffer.allocate(8).putInt((int) offset).putInt(count).flip();
+        while (entry.hasRemaining()) {
+            deliveries.write(entry);
         }
     }
 
@@ -132,12 +150,14 @@ final class Segment {
     void close() {
         closeQuietly(data);
         closeQuietly(acks);
+        closeQuietly(deliveries);
     }
 
     /** Deletes the ack file first: a crash in between leaves records that come back, never stale acks. */
     void delete() throws IOException {
         close();
         Files.deleteIfExists(ackPath);
+        Files.deleteIfExists(deliveriesPath);
         Files.deleteIfExists(dataPath);
     }
 
