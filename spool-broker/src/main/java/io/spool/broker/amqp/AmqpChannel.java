@@ -64,7 +64,7 @@ final class AmqpChannel implements ConsumerOwner {
     private long deliveryTag;
     private volatile boolean flowActive = true;
     private boolean closing;
-    private boolean released;
+    private volatile boolean released;
     private String lastDeclaredQueue;
 
     // content being assembled
@@ -669,7 +669,7 @@ final class AmqpChannel implements ConsumerOwner {
 
     @Override
     public boolean readyForDeliveries() {
-        return flowActive && conn.deliveriesWelcome();
+        return !released && flowActive && conn.deliveriesWelcome();
     }
 
     @Override
@@ -867,10 +867,10 @@ final class AmqpChannel implements ConsumerOwner {
         }
         publishing = null;
         publishingBody = null;
-        for (Consumer c : List.copyOf(consumers.values())) {
-            detach(c);
-        }
-        consumers.clear();
+        // Unacknowledged deliveries go back before the consumers leave, as in RabbitMQ: a
+        // consumer taking over (single active consumer) must get them before any later
+        // message, or it would process the queue out of order. This channel takes no more
+        // deliveries meanwhile (readyForDeliveries).
         List<UnackedDeliveries.Delivery> pending = new ArrayList<>(unacked.removeAll());
         for (TxSettle s : txSettles) {
             pending.addAll(s.deliveries());
@@ -879,6 +879,10 @@ final class AmqpChannel implements ConsumerOwner {
         txPublishes.clear();
         pending.sort((a, b) -> Long.compare(a.tag(), b.tag()));
         settle(pending, Settle.REQUEUE);
+        for (Consumer c : List.copyOf(consumers.values())) {
+            detach(c);
+        }
+        consumers.clear();
     }
 
     private static String randomToken() {
