@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 /**
  * {@code spool server} as a child process on a given data directory, on free ports, with the
  * Java client connections made to it. {@link #kill()} is a kill -9; {@link #close()} kills what
- * is still running and aborts the connections.
+ * is still running and aborts the connections. Public for the job-semantics restart tests.
  */
-final class BrokerProcess implements AutoCloseable {
+public final class BrokerProcess implements AutoCloseable {
 
     private static final Pattern MANAGEMENT = Pattern.compile("management (http://127\\.0\\.0\\.1:\\d+)");
 
@@ -32,7 +32,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** Starts a broker and waits until it is ready. */
-    static BrokerProcess start(Path dataDir, List<String> jvmArgs, String... extraArgs) throws Exception {
+    public static BrokerProcess start(Path dataDir, List<String> jvmArgs, String... extraArgs) throws Exception {
         List<String> args = new ArrayList<>(List.of("server", "--amqp-port", "0", "--http-port", "0",
                 "--data-dir", dataDir.toString()));
         args.addAll(List.of(extraArgs));
@@ -49,19 +49,19 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    static BrokerProcess start(Path dataDir, String... extraArgs) throws Exception {
+    public static BrokerProcess start(Path dataDir, String... extraArgs) throws Exception {
         return start(dataDir, List.of(), extraArgs);
     }
 
-    SpoolProcess process() {
+    public SpoolProcess process() {
         return process;
     }
 
-    String httpUri() {
+    public String httpUri() {
         return httpUri;
     }
 
-    ConnectionFactory factory() {
+    public ConnectionFactory factory() {
         ConnectionFactory f = new ConnectionFactory();
         f.setHost("127.0.0.1");
         f.setPort(port);
@@ -71,21 +71,21 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** A new connection, aborted at {@link #close()}. */
-    synchronized Connection connect() throws Exception {
+    public synchronized Connection connect() throws Exception {
         Connection c = factory().newConnection();
         connections.add(c);
         return c;
     }
 
     /** SIGKILL: the broker gets no chance to flush, close or mark anything. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.process().destroyForcibly();
         process.awaitExit(Duration.ofSeconds(30));
         abortConnections();
     }
 
     /** SIGTERM: the broker stops gracefully; returns its exit code. */
-    int stop() throws InterruptedException {
+    public int stop() throws InterruptedException {
         process.process().destroy();
         int code = process.awaitExit(Duration.ofSeconds(30));
         abortConnections();
