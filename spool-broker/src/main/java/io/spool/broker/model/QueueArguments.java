@@ -115,8 +115,7 @@ public record QueueArguments(
             overflow = p.overflow();
         }
         int maxPriority = (int) a.range("max-priority", 1, 255);
-        long deliveryLimit = min(a.range("delivery-limit", 0, Long.MAX_VALUE),
-                p.range("delivery-limit", 0, Long.MAX_VALUE));
+        long deliveryLimit = min(a.limitOrOff("delivery-limit"), p.limitOrOff("delivery-limit"));
         boolean sac = a.bool("single-active-consumer");
         long consumerTimeout = min(a.range("consumer-timeout", 0, MAX_TTL), p.range("consumer-timeout", 0, MAX_TTL));
         int retryMaxCount = (int) a.range("retry-max-count", 1, 1000);
@@ -171,6 +170,20 @@ public record QueueArguments(
                 throw invalid(key, "{value_too_large," + n + "} (at most " + max + ")");
             }
             return n;
+        }
+
+        /**
+         * A limit of 0 or more, or -1 when absent or set to -1: RabbitMQ 4 takes -1 to turn the
+         * delivery limit off (its quorum queues have one by default), so clients and policies
+         * written for it must be accepted. Here -1 means what absence means.
+         */
+        long limitOrOff(String key) {
+            Object v = table.get(prefix + key);
+            if ((v instanceof Byte || v instanceof Short || v instanceof Integer || v instanceof Long)
+                    && ((Number) v).longValue() == -1) {
+                return -1;
+            }
+            return range(key, 0, Long.MAX_VALUE);
         }
 
         String string(String key) {

@@ -196,6 +196,20 @@ class DeliveryLimitTest {
     }
 
     @Test
+    void minusOneMeansNoLimitAsInRabbitMq4() throws Exception {
+        deadLetterQueue();
+        ch.queueDeclare("work", false, false, false, args("x-delivery-limit", -1, "x-dead-letter-exchange", "dlx"));
+        ch.basicPublish("", "work", null, bytes("retried forever"));
+        for (int i = 0; i < 5; i++) {
+            getAndRequeue("work");
+        }
+
+        GetResponse r = get(ch, "work");
+        assertThat(header(r.getProps(), "x-delivery-count")).isEqualTo(5L);
+        assertThat(ready(broker, "dlq")).isZero();
+    }
+
+    @Test
     void consumersThatCrashAreCountedUntilThePoisonMessageIsDeadLettered() throws Exception {
         deadLetterQueue();
         ch.queueDeclare("work", false, false, false, args("x-delivery-limit", 2, "x-dead-letter-exchange", "dlx"));
