@@ -140,7 +140,6 @@ public final class Queue implements Destination {
         if (dedup.enabled()) {
             rememberRecoveredKeysLocked(positions, recovery.expiries());
         }
-        scheduleExpiryCheck();
         scheduleUnusedCheck();
     }
 
@@ -156,6 +155,16 @@ public final class Queue implements Destination {
                 dedup.remember(m, positions.get(i), expiries.get(i));
             }
         }
+    }
+
+    /**
+     * Starts the message TTL timer of a recovered queue. The virtual host calls it once every
+     * exchange, queue and binding is restored: messages whose deadline passed while the broker
+     * was down expire at once, and their dead letters need the whole topology to find their
+     * way (started in attach, they raced recovery and were routed nowhere).
+     */
+    synchronized void startExpiry() {
+        scheduleExpiryCheck();
     }
 
     @Override

@@ -578,6 +578,9 @@ public final class VirtualHost {
                     bindings++;
                 }
             }
+            for (Queue q : queues.values()) {
+                q.startExpiry();
+            }
             int orphans = storage.deleteUnowned(owned);
             if (orphans > 0) {
                 log.info("deleted {} store(s) of queues deleted before the restart", orphans);
