@@ -116,56 +116,62 @@ final class PhotoApi implements HttpHandler {
         }
         String id = MediaStore.newId();
         Path dir = media.directory(id);
-        boolean accepted = false;
+        Received file;
         try {
-            Received file = receive(new MultipartReader(exchange.getRequestBody(), boundary), dir);
-            if (file == null) {
-                Responses.error(exchange, 400, "no file: send it in a multipart/form-data field named 'file'");
-                return;
-            }
-            if (file.bytes == 0) {
-                Responses.error(exchange, 400, "the file '" + file.filename + "' is empty");
-                return;
-            }
-            Kind kind = file.contentType.toLowerCase(Locale.ROOT).startsWith("video/") ? Kind.VIDEO : Kind.PHOTO;
-            if (kind == Kind.VIDEO && videoUnavailable != null) {
-                Responses.error(exchange, 415, videoUnavailable);
-                return;
-            }
-            Path original = media.original(id, file.filename);
-            Files.move(file.path, original);
-            db.insertUpload(new Upload(id, kind, file.filename, file.bytes, Instant.now()));
-            try {
-                if (kind == Kind.VIDEO) {
-                    jobs.videos.publish(new Jobs.Video(id, original.toString()), PublishOptions.jobId(id));
-                } else {
-                    jobs.photos.publish(new Jobs.Photo(id, original.toString()), PublishOptions.jobId(id));
-                }
-            } catch (PublishException e) {
-                db.deleteUpload(id);
-                log.warn("upload {} not queued: {}", id, e.getMessage());
-                Responses.error(exchange, 503, "the job queue did not take the upload (" + e.getMessage()
-                        + "); nothing was kept, try again");
-                return;
-            }
-            accepted = true;
-            exchange.getResponseHeaders().set("Location", "/photos/" + id);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("id", id);
-            body.put("kind", kind);
-            body.put("status", Status.PROCESSING);
-            body.put("url", "/photos/" + id);
-            body.put("events", "/photos/" + id + "/events");
-            Responses.json(exchange, 202, body);
+            file = receive(new MultipartReader(exchange.getRequestBody(), boundary), dir);
         } catch (MultipartReader.TooLargeException e) {
-            Responses.error(exchange, 413, e.getMessage());
+            refuse(exchange, dir, 413, e.getMessage());
+            return;
         } catch (MultipartReader.MultipartException e) {
-            Responses.error(exchange, 400, "malformed upload: " + e.getMessage());
-        } finally {
-            if (!accepted) {
-                deleteTree(dir);
-            }
+            refuse(exchange, dir, 400, "malformed upload: " + e.getMessage());
+            return;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(dir);
+            throw e;
         }
+        if (file == null) {
+            refuse(exchange, dir, 400, "no file: send it in a multipart/form-data field named 'file'");
+            return;
+        }
+        if (file.bytes == 0) {
+            refuse(exchange, dir, 400, "the file '" + file.filename + "' is empty");
+            return;
+        }
+        Kind kind = file.contentType.toLowerCase(Locale.ROOT).startsWith("video/") ? Kind.VIDEO : Kind.PHOTO;
+        if (kind == Kind.VIDEO && videoUnavailable != null) {
+            refuse(exchange, dir, 415, videoUnavailable);
+            return;
+        }
+        Path original = media.original(id, file.filename);
+        Files.move(file.path, original);
+        db.insertUpload(new Upload(id, kind, file.filename, file.bytes, Instant.now()));
+        try {
+            if (kind == Kind.VIDEO) {
+                jobs.videos.publish(new Jobs.Video(id, original.toString()), PublishOptions.jobId(id));
+            } else {
+                jobs.photos.publish(new Jobs.Photo(id, original.toString()), PublishOptions.jobId(id));
+            }
+        } catch (PublishException e) {
+            db.deleteUpload(id);
+            log.warn("upload {} not queued: {}", id, e.getMessage());
+            refuse(exchange, dir, 503, "the job queue did not take the upload (" + e.getMessage()
+                    + "); nothing was kept, try again");
+            return;
+        }
+        exchange.getResponseHeaders().set("Location", "/photos/" + id);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("kind", kind);
+        body.put("status", Status.PROCESSING);
+        body.put("url", "/photos/" + id);
+        body.put("events", "/photos/" + id + "/events");
+        Responses.json(exchange, 202, body);
+    }
+
+    /** Deletes what was received, then answers: a client told "refused" finds nothing left behind. */
+    private static void refuse(HttpExchange exchange, Path dir, int status, String message) throws IOException {
+        deleteTree(dir);
+        Responses.error(exchange, status, message);
     }
 
     private record Received(Path path, String filename, String contentType, long bytes) {

@@ -55,9 +55,10 @@ public final class WorkerApp implements AutoCloseable {
             workers.add(configure(spoolJobs.worker(jobs.videosLive), s)
                     .handle(new VideoLiveHandler(outcomes)).start());
         }
-        log.info("worker {} ready: {} (concurrency {}, {} attempts, retries after {} to {}){}", Outcomes.WORKER,
-                workers.stream().map(Worker::queue).toList(), s.concurrency(), s.maxAttempts(), s.retryInitial(),
-                s.retryMax(), ffmpeg.isPresent() ? "" : "; no ffmpeg on the PATH, so no video work here");
+        log.info("worker {} ready: {} (concurrency {}, {} attempts, retries after {} ms doubling up to {} ms){}",
+                Outcomes.WORKER, workers.stream().map(Worker::queue).toList(), s.concurrency(), s.maxAttempts(),
+                s.retryInitial().toMillis(), s.retryMax().toMillis(),
+                ffmpeg.isPresent() ? "" : "; no ffmpeg on the PATH, so no video work here");
         return new WorkerApp(workers, db);
     }
 
