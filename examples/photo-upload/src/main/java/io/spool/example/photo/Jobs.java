@@ -48,7 +48,8 @@ public final class Jobs {
 
     /**
      * The upload a job belongs to: its own id for photos and videos, its parent's for the parts
-     * and the follow-up of a video (a child's id is the parent's plus ".n").
+     * and the follow-up of a video (the library names a child the parent's id plus ".n", and the
+     * join's follow-up the parent's id plus ".then").
      */
     public static String uploadIdOf(String jobId, String parentId) {
         String id = parentId != null ? parentId : jobId;

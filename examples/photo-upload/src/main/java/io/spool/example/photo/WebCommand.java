@@ -19,7 +19,7 @@ final class WebCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger("io.spool.example.photo.Web");
 
     @Mixin
-    Connection connection;
+    BrokerOptions broker;
 
     @Option(names = "--web-port", defaultValue = "8080", description = "HTTP port (0 picks a free one). Default: ${DEFAULT-VALUE}")
     int port;
@@ -38,7 +38,7 @@ final class WebCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String videoUnavailable = Ffmpeg.onPath().isPresent() ? null
                 : "videos need ffmpeg on the server, and it is not installed (Debian: apt-get install ffmpeg); photos work";
-        SpoolJobs jobs = connection.connect("photo-upload web");
+        SpoolJobs jobs = broker.connect("photo-upload web");
         WebApp app = WebApp.start(new WebApp.Settings(bind, port, dataDir, maxUploadMb * 1024 * 1024, videoUnavailable),
                 jobs);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -20,7 +20,7 @@ final class WorkerCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger("io.spool.example.photo.Worker");
 
     @Mixin
-    Connection connection;
+    BrokerOptions broker;
 
     @Option(names = "--data-dir", defaultValue = "./photo-upload-data",
             description = "Uploads and the database, shared with the web app. Default: ${DEFAULT-VALUE}")
@@ -47,7 +47,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path blocked = blockList != null ? blockList : dataDir.resolve("block-list.txt");
-        SpoolJobs jobs = connection.connect("photo-upload worker " + ProcessHandle.current().pid());
+        SpoolJobs jobs = broker.connect("photo-upload worker " + ProcessHandle.current().pid());
         WorkerApp app = WorkerApp.start(new WorkerApp.Settings(dataDir, blocked, concurrency, maxAttempts,
                 Duration.ofMillis(retryInitialMs), Duration.ofMillis(retryMaxMs), Duration.ofMillis(timeoutMs)),
                 jobs, Ffmpeg.onPath());

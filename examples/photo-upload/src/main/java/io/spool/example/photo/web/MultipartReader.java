@@ -119,13 +119,6 @@ public final class MultipartReader {
         }
     }
 
-    /** The content of a small field, at most {@code maxBytes}, as UTF-8 text. */
-    public String readText(int maxBytes) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        copyContent(out, maxBytes);
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     private Part readHeaders() throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
         int total = 0;
