@@ -32,7 +32,7 @@ public final class GroupCommit implements AutoCloseable {
 
     private final AtomicLong generation = new AtomicLong();
     private volatile long durable;
-    private final ConcurrentLinkedQueue<QueueStore> dirty = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<CommitParticipant> dirty = new ConcurrentLinkedQueue<>();
     /** Stores with acks to write soon; no one waits for them, so they go out in periodic batches. */
     private final ConcurrentLinkedQueue<QueueStore> lazy = new ConcurrentLinkedQueue<>();
     private long lastLazyFlush = System.nanoTime();
@@ -63,7 +63,7 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     /** Asks for a store to be flushed (and fsynced if it needs it) soon. */
-    void enlist(QueueStore store) {
+    void enlist(CommitParticipant store) {
         if (store.enlisted.compareAndSet(false, true)) {
             dirty.add(store);
             LockSupport.unpark(thread);
@@ -153,7 +153,7 @@ public final class GroupCommit implements AutoCloseable {
 
     private void commitOnce(List<Segment> toSync) {
         long upTo = generation.get();
-        QueueStore s;
+        CommitParticipant s;
         int stores = dirty.size();
         for (int i = 0; i < stores && (s = dirty.poll()) != null; i++) {
             try {

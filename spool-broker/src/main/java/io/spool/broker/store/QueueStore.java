@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: everything is guarded by the owning queue's lock ({@code lock}) except the fsync
  * half of a group commit.
  */
-public final class QueueStore {
+public final class QueueStore extends CommitParticipant {
 
     private static final Logger log = LoggerFactory.getLogger(QueueStore.class);
     private static final int FLUSH_THRESHOLD = 64 * 1024;
@@ -55,7 +55,6 @@ public final class QueueStore {
     private final List<Segment> unsynced = new ArrayList<>();
     private final LongDeque pendingAcks = new LongDeque();
     private final ReadAhead readAhead = new ReadAhead();
-    final AtomicBoolean enlisted = new AtomicBoolean();
     final AtomicBoolean lazilyEnlisted = new AtomicBoolean();
     /** Appended to or read since the last idle sweep. */
     private boolean active;
@@ -191,7 +190,7 @@ public final class QueueStore {
     }
 
     /** Sorted offsets from an ack file; a torn last entry is ignored. */
-    private static long[] readAcks(Path ackPath) throws IOException {
+    static long[] readAcks(Path ackPath) throws IOException {
         if (!Files.exists(ackPath)) {
             return new long[0];
         }
@@ -444,6 +443,7 @@ public final class QueueStore {
      * First half of a group commit, on the committing thread: writes buffered records and acks
      * to the files under the queue lock; returns the segments to fsync, or an empty list.
      */
+    @Override
     List<Segment> flushForCommit() {
         synchronized (lock) {
             enlisted.set(false);

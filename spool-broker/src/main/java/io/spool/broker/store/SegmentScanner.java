@@ -20,6 +20,15 @@ final class SegmentScanner {
         void record(long offset, int length, boolean persistent, int priority, long expiresAt, int bodySize);
     }
 
+    /**
+     * Told about every good record of any layout that shares the envelope (magic, length, CRC):
+     * where it starts and its payload length. The schedule of delayed messages reads its own
+     * record layout this way.
+     */
+    interface RecordVisitor {
+        void record(long offset, int length) throws IOException;
+    }
+
     /** What a scan found: where the good data ends, and what was bad. */
     record Result(int records, int damaged, long goodEnd, long cutBytes) {}
 
@@ -32,16 +41,29 @@ final class SegmentScanner {
     private long windowStart;
     private int windowLength;
 
+    /** Set by {@link #stop()} from a visitor; ends the scan after the record being visited. */
+    private boolean stopped;
+
+    /** Scans a queue segment, reading the fields of each message record for the visitor. */
     Result scan(FileChannel channel, Visitor visitor) throws IOException {
+        return scan(channel, 0, (offset, length) -> visitRecord(visitor, offset, length));
+    }
+
+    /**
+     * Scans from an offset where a record starts (one an earlier scan ended on). The schedule
+     * of delayed messages reads its files this way a chunk at a time.
+     */
+    Result scan(FileChannel channel, long from, RecordVisitor visitor) throws IOException {
         this.ch = channel;
         this.size = channel.size();
         this.windowStart = 0;
         this.windowLength = 0;
+        this.stopped = false;
         int records = 0;
         int damaged = 0;
-        long goodEnd = 0;
-        long pos = 0;
-        while (pos < size) {
+        long goodEnd = from;
+        long pos = from;
+        while (pos < size && !stopped) {
             int length = validRecordAt(pos);
             if (length < 0) {
                 long next = resync(pos + 1);
@@ -52,12 +74,25 @@ final class SegmentScanner {
                 pos = next;
                 continue;
             }
-            visitRecord(visitor, pos, length);
+            visitor.record(pos, length);
             records++;
             pos += MessageRecord.HEADER + length;
             goodEnd = pos;
         }
         return new Result(records, damaged, goodEnd, size - goodEnd);
+    }
+
+    /** Ends the scan once the visitor returns; the result's {@code goodEnd} is where to go on. */
+    void stop() {
+        stopped = true;
+    }
+
+    /**
+     * Bytes of the file at an offset (at most the 1 MiB window), for a visitor reading fields of
+     * the record it was just told about; null past the end. Valid until the visitor returns.
+     */
+    ByteBuffer bytesAt(long from, int length) throws IOException {
+        return length > WINDOW ? null : bytes(from, length);
     }
 
     /** The payload length of a valid record at this offset, or -1. */

@@ -23,6 +23,7 @@ import java.util.HexFormat;
  *     definitions.json
  *     queues/&lt;id&gt;/0000000001.msgs, 0000000001.acks, 0000000001.dlvs, ...
  *     transient/&lt;id&gt;/...
+ *     delayed/&lt;vhost id&gt;/level0..level3/...   the schedule of delayed messages ({@link ScheduleStore})
  * </pre>
  */
 public final class Storage implements AutoCloseable {
@@ -79,6 +80,14 @@ public final class Storage implements AutoCloseable {
         return QueueStore.recover(dirFor(vhost, queue, true), commit, lock, segmentSize);
     }
 
+    /**
+     * Opens a virtual host's schedule of delayed messages, recovering what it holds.
+     * {@code wake} wakes its scheduler thread (see {@link ScheduleStore#open}).
+     */
+    public ScheduleStore openSchedule(String vhost, Runnable wake, long now) throws IOException {
+        return ScheduleStore.open(dataDir.resolve("delayed").resolve(id(vhost, "")), commit, wake, now);
+    }
+
     /** Deletes store directories no durable queue owns (left by a queue deleted in a crash). */
     public int deleteUnowned(java.util.Set<Path> owned) throws IOException {
         int n = 0;
@@ -95,13 +104,16 @@ public final class Storage implements AutoCloseable {
 
     /** The directory of a queue's store: a hash of its name, since names may hold any character. */
     public Path dirFor(String vhost, String queue, boolean durable) {
+        return dataDir.resolve(durable ? "queues" : "transient").resolve(id(vhost, queue));
+    }
+
+    private static String id(String vhost, String name) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(vhost.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
-            sha.update(queue.getBytes(StandardCharsets.UTF_8));
-            String id = HexFormat.of().formatHex(sha.digest(), 0, 16);
-            return dataDir.resolve(durable ? "queues" : "transient").resolve(id);
+            sha.update(name.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
