@@ -60,6 +60,7 @@ public final class Broker implements AutoCloseable {
             log.info("recovered {} exchanges, {} queues, {} bindings and {} messages in {} ms "
                             + "({} damaged records skipped, {} bytes of torn tail cut)",
                     r.exchanges(), r.queues(), r.bindings(), r.messages(), r.millis(), r.damaged(), r.cutBytes());
+            vhost.startDelayedMessages();
         } catch (IOException | RuntimeException e) {
             storage.close();
             throw new StartException("cannot recover from data directory " + config.dataDir() + ": " + e, e);

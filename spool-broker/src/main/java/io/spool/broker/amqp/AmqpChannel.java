@@ -312,7 +312,7 @@ final class AmqpChannel implements ConsumerOwner {
 
     /**
      * Routes and enqueues a message. Returns the group-commit generation it must wait for to
-     * be durable (0: none), or {@link Queue#REFUSED} if a queue could not store it.
+     * be durable (0: none), or {@link Queue#REFUSED} if a queue did not take it.
      */
     private long route(Exchange exchange, Message message, boolean mandatory) {
         vhost.route(exchange, message, routing);
@@ -322,7 +322,7 @@ final class AmqpChannel implements ConsumerOwner {
         boolean refused = false;
         for (int i = 0; i < queues.size(); i++) {
             long g = queues.get(i).enqueue(routed);
-            if (g == Queue.REFUSED) {
+            if (g == Queue.REFUSED || g == Queue.REJECTED) {
                 refused = true;
             } else {
                 generation = Math.max(generation, g);
@@ -332,7 +332,13 @@ final class AmqpChannel implements ConsumerOwner {
         if (reply != null) {
             reply.owner().deliver(reply, QueueEntry.unqueued(routed));
         }
-        if (!routing.routed() && mandatory) {
+        if (routing.delayed()) {
+            // Delayed delivery: what reached an x-delayed-message exchange waits in the schedule.
+            long g = vhost.scheduleDelayed(routing);
+            refused |= g == Queue.REFUSED;
+            generation = Math.max(generation, g);
+        }
+        if (mandatory && !routing.routed()) {
             conn.writeWithContent(number, new BasicMethod.Return(312, "NO_ROUTE", message.exchange(),
                     message.routingKey()), routed);
         }

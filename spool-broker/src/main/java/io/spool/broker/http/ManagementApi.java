@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spool.broker.Broker;
 import io.spool.broker.Version;
 import io.spool.broker.amqp.AmqpConnection;
+import io.spool.broker.model.DelayedMessageExchange;
+import io.spool.broker.model.DelayedMessages;
 import io.spool.broker.model.Exchange;
 import io.spool.broker.model.Policy;
 import io.spool.broker.model.Queue;
@@ -140,6 +142,10 @@ final class ManagementApi {
                 "messages", ready + unacked,
                 "messages_ready", ready,
                 "messages_unacknowledged", unacked));
+        // Not in RabbitMQ's overview: messages waiting in the schedule of delayed delivery
+        // (delayed exchanges and broker-side retries), the total of the exchanges' messages_delayed.
+        DelayedMessages delayed = vhost.delayedMessages();
+        m.put("messages_delayed", delayed == null ? 0 : delayed.scheduled());
         // Not in RabbitMQ's overview: how many group commits and fsyncs the store has done, so a
         // benchmark can set fsyncs per second against confirmed messages per second.
         GroupCommit commit = broker.storage().commit();
@@ -198,6 +204,11 @@ final class ManagementApi {
         m.put("effective_policy_definition", JsonValues.of(x.policy() == null ? Map.of() : x.policy()));
         // Spool's own: publishes this exchange dropped as duplicates.
         m.put("message_stats", Map.of("deduplicated", x.deduplicated()));
+        DelayedMessages delayed = broker.vhost().delayedMessages();
+        if (x instanceof DelayedMessageExchange && delayed != null) {
+            // As the delayed-message plugin reports it.
+            m.put("messages_delayed", delayed.scheduledFor(x));
+        }
         return m;
     }
 

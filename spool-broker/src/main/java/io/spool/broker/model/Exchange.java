@@ -15,7 +15,8 @@ import java.util.Set;
  * {@link VirtualHost}'s topology lock, which also guards the binding sets here.
  */
 public abstract sealed class Exchange implements Destination
-        permits DirectExchange, FanoutExchange, TopicExchange, HeadersExchange, DeduplicationExchange {
+        permits DirectExchange, FanoutExchange, TopicExchange, HeadersExchange, DeduplicationExchange,
+                DelayedMessageExchange {
 
     private final String name;
     private final boolean durable;
@@ -39,7 +40,11 @@ public abstract sealed class Exchange implements Destination
         this.arguments = arguments == null ? Map.of() : Collections.unmodifiableMap(arguments);
     }
 
-    /** Creates an exchange of the named type, or null if the type is unknown. */
+    /**
+     * Creates an exchange of the named type, or null if the type is unknown.
+     *
+     * @throws BrokerException (406) if the arguments do not suit the type
+     */
     public static Exchange create(String type, String name, boolean durable, boolean autoDelete,
                                   boolean internal, Map<String, Object> arguments) {
         return switch (type) {
@@ -48,6 +53,7 @@ public abstract sealed class Exchange implements Destination
             case TopicExchange.TYPE -> new TopicExchange(name, durable, autoDelete, internal, arguments);
             case HeadersExchange.TYPE -> new HeadersExchange(name, durable, autoDelete, internal, arguments);
             case DeduplicationExchange.TYPE -> new DeduplicationExchange(name, durable, autoDelete, internal, arguments);
+            case DelayedMessageExchange.TYPE -> new DelayedMessageExchange(name, durable, autoDelete, internal, arguments);
             default -> null;
         };
     }
@@ -55,7 +61,7 @@ public abstract sealed class Exchange implements Destination
     public static boolean knownType(String type) {
         return switch (type) {
             case DirectExchange.TYPE, FanoutExchange.TYPE, TopicExchange.TYPE, HeadersExchange.TYPE,
-                 DeduplicationExchange.TYPE -> true;
+                 DeduplicationExchange.TYPE, DelayedMessageExchange.TYPE -> true;
             default -> false;
         };
     }

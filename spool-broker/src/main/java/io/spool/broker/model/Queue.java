@@ -41,8 +41,13 @@ public final class Queue implements Destination {
 
     /** Result of {@link #enqueue} when the queue is gone. */
     public static final long DELETED = -1;
-    /** Result of {@link #enqueue} when the queue refused the message (a length limit, the disk). */
+    /** Result of {@link #enqueue} when the store could not take the message (the disk failed). */
     public static final long REFUSED = -2;
+    /**
+     * Result of {@link #enqueue} when a reject-publish length limit turned the message away
+     * (for good: with reject-publish-dlx it has been dead-lettered).
+     */
+    public static final long REJECTED = -3;
     /** The position of a message handed straight to an auto-ack consumer, never written. */
     private static final long NOT_STORED = Long.MIN_VALUE;
     /** Bytes of bodies one queue keeps cached, at most. */
@@ -252,8 +257,8 @@ public final class Queue implements Destination {
     /**
      * Appends a message and delivers what the consumers can take. Returns the group-commit
      * generation the message waits for to be durable (0 if it need not wait: transient, or a
-     * non-durable queue), {@link #DELETED} if the queue is gone, or {@link #REFUSED} if a
-     * reject-publish length limit or the store refused it.
+     * non-durable queue), {@link #DELETED} if the queue is gone, {@link #REJECTED} if a
+     * reject-publish length limit turned it away, or {@link #REFUSED} if the store refused it.
      */
     public long enqueue(Message message) {
         long result;
@@ -283,7 +288,7 @@ public final class Queue implements Destination {
             if (s.overflow() == QueueArguments.Overflow.REJECT_PUBLISH_DLX) {
                 deadLetter(message, DeadLetter.Reason.MAXLEN);
             }
-            return REFUSED;
+            return REJECTED;
         }
         MessageProperties props = message.properties();
         boolean persistent = props.persistent();

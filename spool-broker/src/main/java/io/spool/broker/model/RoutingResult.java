@@ -9,9 +9,16 @@ import java.util.List;
  * consumer waiting for it. Also the message as delivered, which differs from the one published
  * when routing strips the {@code BCC} header.
  *
+ * <p>A message that reached an {@code x-delayed-message} exchange with a delay is not routed
+ * through it: the exchange and the delay are noted instead ({@link #delayed()}), for the caller
+ * to schedule with {@link VirtualHost#scheduleDelayed}.
+ *
  * <p>Reused: one instance per publishing channel, reset before each route. Not thread-safe.
  */
 public final class RoutingResult {
+
+    /** A delayed exchange the message reached, and the delay its header asks for. */
+    record DelayedHop(Exchange exchange, long delayMillis) {}
 
     private static final int LINEAR_LIMIT = 16;
 
@@ -27,8 +34,35 @@ public final class RoutingResult {
     private Consumer directReply;
     private boolean directReplyAddressed;
     private Message message;
+    // ---- delayed delivery ----
+    private final ArrayList<DelayedHop> delayedHops = new ArrayList<>(1);
+    /** Set for the dry run that asks whether a delayed message would route now. */
+    final boolean ignoreDelays;
+    private VirtualHost vhost;
+    private Exchange entered;
+    private Message published;
+    private int routableNow;
 
-    void reset(Message m) {
+    public RoutingResult() {
+        this(false);
+    }
+
+    RoutingResult(boolean ignoreDelays) {
+        this.ignoreDelays = ignoreDelays;
+    }
+
+    void reset(Message m, VirtualHost host, Exchange exchange) {
+        vhost = host;
+        entered = exchange;
+        published = m;
+        routableNow = 0;
+        if (!delayedHops.isEmpty()) {
+            delayedHops.clear();
+        }
+        reset(m);
+    }
+
+    private void reset(Message m) {
         queues.clear();
         if (!seen.isEmpty()) {
             // IdentityHashMap.clear wipes its whole table even when empty.
@@ -109,7 +143,43 @@ public final class RoutingResult {
         return message;
     }
 
+    /**
+     * Whether the message went anywhere. A delayed message counts as routed when the exchange's
+     * underlying type would route it now: Spool returns a mandatory delayed message only when
+     * nothing matches, where the RabbitMQ plugin returns every one (its known limitation).
+     * Bindings may still change before it is due.
+     */
     public boolean routed() {
-        return !queues.isEmpty() || directReplyAddressed;
+        if (!queues.isEmpty() || directReplyAddressed) {
+            return true;
+        }
+        if (delayedHops.isEmpty()) {
+            return false;
+        }
+        if (routableNow == 0) {
+            routableNow = vhost.routesIgnoringDelays(entered, published) ? 1 : -1;
+        }
+        return routableNow > 0;
+    }
+
+    // ---- delayed delivery ----
+
+    void delay(Exchange exchange, long delayMillis) {
+        delayedHops.add(new DelayedHop(exchange, delayMillis));
+    }
+
+    /** True when the message reached a delayed exchange and waits to be scheduled. */
+    public boolean delayed() {
+        return !delayedHops.isEmpty();
+    }
+
+    /** The delayed exchanges reached, with their delays. Valid until the next route. */
+    List<DelayedHop> delayedHops() {
+        return delayedHops;
+    }
+
+    /** The message as published (the schedule keeps it so: CC and BCC route it again when due). */
+    Message published() {
+        return published;
     }
 }
