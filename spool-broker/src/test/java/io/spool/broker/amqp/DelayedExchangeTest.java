@@ -1,16 +1,25 @@
 package io.spool.broker.amqp;
 
+import static io.spool.broker.amqp.AmqpFailures.assertClose;
+import static io.spool.broker.amqp.AmqpFailures.channelError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.Return;
 import io.spool.broker.testing.TestBroker;
 import io.spool.broker.testing.TimedConsumer;
 import io.spool.broker.testing.TimedConsumer.Arrival;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -21,6 +30,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The {@code x-delayed-message} exchange as a RabbitMQ delayed-message-plugin user sees it: a
@@ -288,5 +299,99 @@ class DelayedExchangeTest {
         for (Arrival a : jobs.all()) {
             assertThat(a.atMillis()).as(a.text()).isGreaterThanOrEqualTo(dueAt.get(a.text()));
         }
+    }
+
+    static List<Object[]> badDelayedTypes() {
+        Map<String, Object> missing = new HashMap<>();
+        return List.of(
+                new Object[] {"missing", missing,
+                        "Invalid argument, 'x-delayed-type' must be an existing exchange type"},
+                new Object[] {"unknown", delayedType("nosuchtype"),
+                        "Invalid argument, 'x-delayed-type' must be an existing exchange type"},
+                new Object[] {"not a string", new HashMap<>(Map.of("x-delayed-type", 5)),
+                        "Invalid argument, 'x-delayed-type' must be an existing exchange type"},
+                new Object[] {"itself", delayedType("x-delayed-message"),
+                        "Invalid argument, 'x-delayed-message' can't be used for 'x-delayed-type'"});
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badDelayedTypes")
+    void aMissingOrUnusableXDelayedTypeIsRefusedWith406NamingIt(String what, Map<String, Object> args, String text)
+            throws Exception {
+        assertClose(channelError(() -> ch.exchangeDeclare("bad", "x-delayed-message", false, false, args)),
+                406, text);
+
+        Channel other = conn.createChannel();
+        assertClose(channelError(() -> other.exchangeDeclarePassive("bad")), 404, "no exchange 'bad'");
+    }
+
+    @Test
+    void redeclaringWithTheSameDelayedTypeIsFineAndWithAnotherIsInequivalent() throws Exception {
+        ch.exchangeDeclare("delayed", "x-delayed-message", false, false, delayedType("direct"));
+
+        assertClose(channelError(() -> ch.exchangeDeclare("delayed", "x-delayed-message", false, false,
+                delayedType("topic"))), 406, "inequivalent arg 'x-delayed-type' for exchange 'delayed'");
+    }
+
+    @Test
+    void delayedMessagesReachAPriorityQueueWithTheirPriorityAndWaitTheirTurnByIt() throws Exception {
+        ch.queueDeclare("by-priority", false, false, false, Map.of("x-max-priority", 10));
+        ch.queueBind("by-priority", "delayed", "urgent-or-not");
+        AMQP.BasicProperties low = delay(300).builder().priority(1).build();
+        AMQP.BasicProperties high = delay(600).builder().priority(9).build();
+        ch.basicPublish("", "by-priority", new AMQP.BasicProperties.Builder().priority(5).build(),
+                "mid, not delayed".getBytes(StandardCharsets.UTF_8));
+        publish("delayed", "urgent-or-not", low, "low, due first");
+        publish("delayed", "urgent-or-not", high, "high, due last");
+        assertThat(ch.messageCount("by-priority")).as("before any is due").isEqualTo(1);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> ch.messageCount("by-priority") == 3);
+
+        List<String> order = new java.util.ArrayList<>();
+        List<Integer> priorities = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            GetResponse r = ch.basicGet("by-priority", true);
+            order.add(new String(r.getBody(), StandardCharsets.UTF_8));
+            priorities.add(r.getProps().getPriority());
+        }
+        assertThat(order).containsExactly("high, due last", "mid, not delayed", "low, due first");
+        assertThat(priorities).containsExactly(9, 5, 1);
+    }
+
+    @Test
+    void theManagementApiCountsTheMessagesEachDelayedExchangeHolds() throws Exception {
+        ch.exchangeDeclare("later", "x-delayed-message", false, false, delayedType("fanout"));
+        for (int i = 0; i < 3; i++) {
+            publish("delayed", "job", delay(60_000), "in a minute " + i);
+        }
+        publish("later", "", delay(60_000), "in a minute too");
+        publish("delayed", "job", null, "not delayed");
+        Channel sync = conn.createChannel();
+        sync.exchangeDeclarePassive("delayed");
+
+        JsonNode exchanges = managementGet("/api/exchanges");
+        assertThat(exchange(exchanges, "delayed").get("messages_delayed").asLong()).isEqualTo(3);
+        assertThat(exchange(exchanges, "delayed").get("type").asText()).isEqualTo("x-delayed-message");
+        assertThat(exchange(exchanges, "delayed").get("arguments").get("x-delayed-type").asText()).isEqualTo("direct");
+        assertThat(exchange(exchanges, "later").get("messages_delayed").asLong()).isEqualTo(1);
+        assertThat(exchange(exchanges, "amq.direct").has("messages_delayed")).as("a plain exchange").isFalse();
+        assertThat(managementGet("/api/overview").get("messages_delayed").asLong()).isEqualTo(4);
+    }
+
+    private JsonNode managementGet(String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.broker().httpPort() + path))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    private static JsonNode exchange(JsonNode exchanges, String name) {
+        for (JsonNode x : exchanges) {
+            if (x.get("name").asText().equals(name)) {
+                return x;
+            }
+        }
+        throw new AssertionError("no exchange '" + name + "' in " + exchanges);
     }
 }
