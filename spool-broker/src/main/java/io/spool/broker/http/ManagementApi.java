@@ -175,7 +175,8 @@ final class ManagementApi {
         m.put("policy", policy == null ? null : policy.name());
         m.put("effective_policy_definition", JsonValues.of(q.policy() == null ? Map.of() : q.policy()));
         // RabbitMQ's names where it has them; expired, dead-lettered, rejected (by a
-        // reject-publish limit) and dropped (drop-head, delivery limit) are Spool's own.
+        // reject-publish limit), dropped (drop-head, delivery limit), deduplicated and retried are
+        // Spool's own.
         Map<String, Object> stats = new LinkedHashMap<>();
         stats.put("publish", s.published());
         stats.put("deliver_get", s.delivered());
@@ -186,7 +187,11 @@ final class ManagementApi {
         stats.put("rejected", s.rejected());
         stats.put("dropped", s.dropped());
         stats.put("deduplicated", q.deduplicated());
+        stats.put("retried", s.retried());
         m.put("message_stats", stats);
+        DelayedMessages delayed = broker.vhost().delayedMessages();
+        // Spool's own: rejected messages waiting in the schedule to come back (x-retry-max-count).
+        m.put("messages_delayed", delayed == null ? 0 : delayed.scheduledForQueue(q.name()));
         return m;
     }
 

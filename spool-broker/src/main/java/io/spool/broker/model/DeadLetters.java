@@ -26,6 +26,15 @@ final class DeadLetters {
         return m.withProperties(m.properties().toBuilder().headers(headers).build());
     }
 
+    /** The {@code x-delivery-count} a message carries; 0 if it has none that is a number. */
+    static int deliveryCountOf(Message m) {
+        if (!m.properties().hasHeaders()) {
+            return 0;
+        }
+        Object v = m.properties().headers().get(DELIVERY_COUNT);
+        return v instanceof Number n ? (int) Math.clamp(n.longValue(), 0, Integer.MAX_VALUE) : 0;
+    }
+
     /** The message without the {@code x-delivery-count} the queue added, as it was stored. */
     static Message withoutDeliveryCount(Message m) {
         if (!m.properties().hasHeaders() || !m.properties().headers().containsKey(DELIVERY_COUNT)) {

@@ -24,11 +24,10 @@ import org.slf4j.LoggerFactory;
  * moment decide where it goes; the exchange's alternate exchange applies then too. If the
  * exchange is gone, or nothing matches, the message is dropped, once, silently.
  *
- * <p><b>Queue-targeted retries</b> (for broker-side retries with backoff):
- * {@link #scheduleForQueue(String, Message, long)} keeps a message until a due time, then
- * enqueues it, unchanged, into the named queue of this virtual host; if the queue no longer
- * exists it is dropped. Set whatever headers the retry needs (a retry count, {@code x-death})
- * on the message before scheduling it. The call returns the group-commit generation after
+ * <p><b>Broker-side retries</b>: {@link #scheduleForQueue(String, Message, long)} keeps a
+ * message, carrying its {@code x-delivery-count}, until a due time, then hands it back to the
+ * named queue of this virtual host as a retry ({@link Queue#enqueueRetried}); if the queue no
+ * longer exists it is dropped. The call returns the group-commit generation after
  * which the scheduled record is on disk (0 for a transient message): a caller that removes
  * the original from its queue should let that settle only once
  * {@code storage.commit().durableGeneration()} has reached it, or accept that a crash in
@@ -183,7 +182,7 @@ public final class DelayedMessages {
             log.debug("dropping a scheduled message for queue '{}': the queue no longer exists", s.target());
             return 0;
         }
-        long g = q.enqueue(s.message());
+        long g = q.enqueueRetried(s.message());
         // Gone, or turned away by a reject-publish limit: delivered as far as the schedule goes.
         return g == Queue.DELETED || g == Queue.REJECTED ? 0 : g;
     }

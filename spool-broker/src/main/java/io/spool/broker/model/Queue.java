@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A queue: messages waiting by priority and in order, the deliveries awaiting acknowledgement,
  * the consumers that share it, and the job semantics of its {@link QueueArguments}: TTLs,
- * length limits, dead-lettering, delivery limit, single active consumer, expiry when unused,
+ * length limits, dead-lettering, delivery limit, broker-side retries (through the virtual
+ * host's schedule of delayed messages), single active consumer, expiry when unused,
  * deduplication.
  *
  * <p>Every message is appended to the queue's {@link QueueStore}; in memory the queue keeps
@@ -98,6 +99,7 @@ public final class Queue implements Destination {
     private long deadLetteredTotal;
     private long rejectedTotal;
     private long droppedTotal;
+    private long retriedTotal;
 
     Queue(VirtualHost vhost, String name, boolean durable, boolean exclusive, boolean autoDelete,
           Map<String, Object> arguments, Object exclusiveOwner, MessageMemory memory, QueueArguments settings) {
@@ -263,13 +265,29 @@ public final class Queue implements Destination {
     public long enqueue(Message message) {
         long result;
         synchronized (this) {
-            result = enqueueLocked(message);
+            result = enqueueLocked(message, 0);
         }
         routeDeadLetters();
         return result;
     }
 
-    private long enqueueLocked(Message message) {
+    /**
+     * As {@link #enqueue}, for a message coming back from a broker-side retry with its
+     * {@code x-delivery-count}: it returns as a requeued message does, flagged redelivered,
+     * with its count (kept across a restart), ahead of the messages waiting at its level.
+     */
+    public long enqueueRetried(Message message) {
+        int deliveries = Math.max(1, DeadLetters.deliveryCountOf(message));
+        long result;
+        synchronized (this) {
+            result = enqueueLocked(DeadLetters.withoutDeliveryCount(message), deliveries);
+        }
+        routeDeadLetters();
+        return result;
+    }
+
+    /** Appends a publish ({@code deliveries} 0) or a retry that came back with its count. */
+    private long enqueueLocked(Message message, int deliveries) {
         if (deleted) {
             return DELETED;
         }
@@ -294,7 +312,9 @@ public final class Queue implements Destination {
         boolean persistent = props.persistent();
         long expiresAt = expiresAt(props, s);
         int level = waiting.levelOf(props.priority());
-        boolean nothingAhead = waiting.isEmpty() && returned.isEmpty();
+        boolean retried = deliveries > 0;
+        // A retry goes through the returned messages, which hand it out with its count.
+        boolean nothingAhead = !retried && waiting.isEmpty() && returned.isEmpty();
         Consumer direct = nothingAhead ? consumers.reserveNext() : null;
         if (direct != null && direct.autoAck()) {
             // Settled the moment it is handed out, so there is nothing to keep: it skips the
@@ -314,7 +334,9 @@ public final class Queue implements Destination {
             }
             return REFUSED;
         }
-        publishedTotal++;
+        if (!retried) {
+            publishedTotal++;
+        }
         if (dedupKey != null) {
             dedup.remember(dedupKey, message, position, expiresAt);
         }
@@ -327,7 +349,14 @@ public final class Queue implements Destination {
             direct.owner().deliver(direct, handOut(position, message, false, 0, expiresAt, level, true));
             return generation;
         }
-        waiting.add(position, level, expiresAt, bodySize);
+        if (retried) {
+            returned.add(position, new ReturnedMessages.Returned(expiresAt, level, deliveries, bodySize));
+            if (durable && persistent) {
+                store.recordDeliveries(position, deliveries);
+            }
+        } else {
+            waiting.add(position, level, expiresAt, bodySize);
+        }
         cacheIfRoom(position, message);
         if (expiresAt != Long.MAX_VALUE) {
             expireDueLocked(System.currentTimeMillis());
@@ -547,24 +576,77 @@ public final class Queue implements Destination {
     }
 
     /**
-     * Deliveries rejected or nacked without requeue: dead-lettered ("rejected") when the queue
-     * has a dead-letter exchange, dropped otherwise.
+     * Deliveries rejected or nacked without requeue. With {@code x-retry-max-count}, one that
+     * has retries left comes back to this queue after a delay (see {@link #retry}); otherwise
+     * it is dead-lettered ("rejected") when the queue has a dead-letter exchange, dropped if not.
      */
     public void discard(Collection<QueueEntry> entries) {
+        List<QueueEntry> retries = null;
         synchronized (this) {
             for (QueueEntry e : entries) {
-                if (e.unacked) {
-                    e.unacked = false;
-                    unacked--;
-                    if (settings.hasDeadLetterExchange()) {
-                        deadLetter(DeadLetters.withoutDeliveryCount(e.message), DeadLetter.Reason.REJECTED);
-                    }
-                    settleLocked(e);
+                if (!e.unacked) {
+                    continue;
                 }
+                if (e.deliveries < settings.retryMaxCount()) {
+                    if (retries == null) {
+                        retries = new ArrayList<>();
+                    }
+                    // Stays unacknowledged until the schedule has taken it.
+                    retries.add(e);
+                    continue;
+                }
+                e.unacked = false;
+                unacked--;
+                if (settings.hasDeadLetterExchange()) {
+                    deadLetter(DeadLetters.withoutDeliveryCount(e.message), DeadLetter.Reason.REJECTED);
+                }
+                settleLocked(e);
             }
             pumpLocked();
         }
         routeDeadLetters();
+        if (retries != null) {
+            for (QueueEntry e : retries) {
+                retry(e);
+            }
+        }
+    }
+
+    /**
+     * A broker-side retry, the n-th delivery of a message to come back: the message, with
+     * {@code x-delivery-count} n, goes to the virtual host's schedule, due back in this queue
+     * after {@code x-retry-delay * x-retry-delay-multiplier^(n-1)} ms, at most
+     * {@code x-retry-max-delay}. The original leaves the queue once the scheduled copy is
+     * durable, so a crash in between may deliver it twice but never loses it. Should the
+     * schedule refuse it (its disk failed), the message is requeued at once instead.
+     * Called without the lock.
+     */
+    private void retry(QueueEntry e) {
+        int n = e.deliveries + 1;
+        Message back = DeadLetters.withDeliveryCount(e.message, n);
+        DelayedMessages schedule = vhost.delayedMessages();
+        long generation = schedule == null ? REFUSED
+                : schedule.scheduleForQueue(name, back, System.currentTimeMillis() + settings.retryDelayFor(n));
+        synchronized (this) {
+            if (generation == REFUSED) {
+                log.error("{}: cannot schedule a retry; the message is requeued at once", this);
+                requeueLocked(e);
+                pumpLocked();
+                return;
+            }
+            e.unacked = false;
+            unacked--;
+            retriedTotal++;
+            if (generation == 0) {
+                settleLocked(e);
+                return;
+            }
+        }
+        vhost.whenDurable(generation, () -> {
+            synchronized (this) {
+                settleLocked(e);
+            }
+        });
     }
 
     /** The message has left the queue for good: the store records it, memory is given back. */
@@ -905,7 +987,7 @@ public final class Queue implements Destination {
     public synchronized QueueStats stats() {
         return new QueueStats(readyCount(), unacked, consumers.size(), readyBodyBytes(), publishedTotal,
                 deliveredTotal, redeliveredTotal, ackedTotal, expiredTotal, deadLetteredTotal, rejectedTotal,
-                droppedTotal);
+                droppedTotal, retriedTotal);
     }
 
     /** Bytes this queue's store holds on disk. */
@@ -916,12 +998,12 @@ public final class Queue implements Destination {
     /**
      * A consistent snapshot of a queue's counters: ready messages (and their body bytes),
      * unacknowledged, consumers, and totals since start of published, delivered, redelivered,
-     * acked, expired, dead-lettered, refused by a reject-publish limit, and dropped (by
-     * drop-head or the delivery limit).
+     * acked, expired, dead-lettered, refused by a reject-publish limit, dropped (by drop-head
+     * or the delivery limit), and sent to the schedule for a broker-side retry.
      */
     public record QueueStats(int ready, int unacked, int consumers, long readyBytes, long published, long delivered,
                              long redelivered, long acked, long expired, long deadLettered, long rejected,
-                             long dropped) {}
+                             long dropped, long retried) {}
 
     @Override
     public String toString() {

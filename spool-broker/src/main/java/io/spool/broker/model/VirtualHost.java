@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -774,6 +775,20 @@ public final class VirtualHost {
     /** The definition of the policy that applies to a queue, or null. */
     private Map<String, Object> policyDefinitionFor(String queueName) {
         return definitionOf(policies.forQueue(queueName));
+    }
+
+    /**
+     * Runs a task on the timer thread once a group-commit generation is durable (at once if
+     * it is), so that the commit thread never waits on a queue lock.
+     */
+    void whenDurable(long generation, Runnable task) {
+        storage.commit().whenDurable(generation, () -> {
+            try {
+                timer.execute(task);
+            } catch (RejectedExecutionException e) {
+                // Shutting down: the task is left undone, as a crash would leave it.
+            }
+        });
     }
 
     /** Runs queue timers: message TTLs, x-expires. One thread; tasks must be quick. */

@@ -91,6 +91,18 @@ public final class GroupCommit implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
+    /**
+     * Runs {@code callback} once {@code generation} is durable: at once on this thread if it
+     * is, else on the commit thread after the commit that makes it so (it must be quick).
+     */
+    public void whenDurable(long generation, Runnable callback) {
+        if (generation <= durable) {
+            callback.run();
+            return;
+        }
+        afterNextCommit(() -> whenDurable(generation, callback));
+    }
+
     /** Commits done and fsyncs issued so far, for benchmarks. */
     public long commits() {
         return commits.get();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.GetResponse;
 import io.spool.broker.testing.TimedConsumer;
 import io.spool.broker.testing.TimedConsumer.Arrival;
 import java.net.URI;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The schedule across restarts of a broker in its own process: delayed messages published to a
  * durable x-delayed-message exchange and confirmed are delivered after a kill -9 or a clean
  * stop, each once, never before it is due, and those that fell due while the broker was down
- * as soon as it is back.
+ * as soon as it is back. Broker-side retries keep their count whether they wait in the
+ * schedule or are back in their queue.
  */
 class ScheduleRestartTest {
 
@@ -152,6 +154,71 @@ class ScheduleRestartTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> jobs.count() >= due.size());
             await().atMost(Duration.ofSeconds(10)).until(() -> delayedIn(broker) == 0);
             assertOnTimeAndOnce(jobs, due);
+        }
+    }
+
+    private static Object deliveryCount(GetResponse r) {
+        Map<String, Object> headers = r.getProps().getHeaders();
+        return headers == null ? null : headers.get("x-delivery-count");
+    }
+
+    private static GetResponse awaitGet(Channel ch, String queue) {
+        GetResponse[] got = new GetResponse[1];
+        await().atMost(Duration.ofSeconds(20)).until(() -> (got[0] = ch.basicGet(queue, false)) != null);
+        return got[0];
+    }
+
+    @Test
+    void retriesInTheScheduleAndBackInTheQueueKeepTheirCountAcrossAKillMinus9() throws Exception {
+        Path data = tmp.resolve("data");
+        Map<String, Object> args = Map.of("x-retry-max-count", 3, "x-retry-delay", 1_500,
+                "x-retry-delay-multiplier", 2);
+        try (BrokerProcess broker = BrokerProcess.start(data)) {
+            Channel ch = broker.connect().createChannel();
+            ch.queueDeclare("work", true, false, false, args);
+            ch.confirmSelect();
+            for (String body : List.of("a", "b")) {
+                ch.basicPublish("", "work", new AMQP.BasicProperties.Builder().deliveryMode(2).build(),
+                        body.getBytes(StandardCharsets.UTF_8));
+            }
+            ch.waitForConfirmsOrDie(10_000);
+            GetResponse a = ch.basicGet("work", false);
+            GetResponse b = ch.basicGet("work", false);
+            ch.basicReject(a.getEnvelope().getDeliveryTag(), false);
+            // "a" is back in the queue, its first retry; "b" waits in the schedule for its own.
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    get(broker, "/api/queues/%2F/work").get("messages_ready").asLong() == 1);
+            ch.basicReject(b.getEnvelope().getDeliveryTag(), false);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    get(broker, "/api/queues/%2F/work").get("messages_delayed").asLong() == 1);
+            broker.kill();
+        }
+
+        try (BrokerProcess broker = BrokerProcess.start(data)) {
+            Channel ch = broker.connect().createChannel();
+            Map<String, GetResponse> retried = new HashMap<>();
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                GetResponse r = ch.basicGet("work", false);
+                if (r != null && deliveryCount(r) != null) {
+                    retried.put(new String(r.getBody(), StandardCharsets.UTF_8), r);
+                }
+                return retried.size() == 2;
+            });
+            // A crash just after a retry was scheduled may also bring back the original (count
+            // unset); never a lost message, never a lost count.
+            assertThat(retried.values()).allSatisfy(r -> {
+                assertThat(deliveryCount(r)).isEqualTo(1L);
+                assertThat(r.getEnvelope().isRedeliver()).isTrue();
+            });
+
+            long rejected = System.currentTimeMillis();
+            ch.basicReject(retried.get("a").getEnvelope().getDeliveryTag(), false);
+            GetResponse again;
+            do {
+                again = awaitGet(ch, "work");
+            } while (!"a".equals(new String(again.getBody(), StandardCharsets.UTF_8)));
+            assertThat(deliveryCount(again)).as("the second retry of 'a'").isEqualTo(2L);
+            assertThat(System.currentTimeMillis() - rejected).as("its delay, 1500 ms * 2").isGreaterThanOrEqualTo(3_000);
         }
     }
 }
