@@ -365,6 +365,7 @@ class MaxLengthTest {
         ch.queueDeclare("q", false, false, false, args("x-max-length", 1, "x-overflow", "reject-publish"));
         Confirms confirms = confirming();
         ch.basicPublish("", "q", props().expiration("100").build(), bytes("short-lived"));
+        sync(ch);
         eventually().until(() -> ready(broker, "q") == 0);
         publish("q", "fits");
         eventually().until(() -> confirms.acked().size() == 2);

@@ -9,6 +9,7 @@ import static io.spool.broker.jobs.Jobs.get;
 import static io.spool.broker.jobs.Jobs.header;
 import static io.spool.broker.jobs.Jobs.ready;
 import static io.spool.broker.jobs.Jobs.stat;
+import static io.spool.broker.jobs.Jobs.sync;
 import static io.spool.broker.jobs.Jobs.text;
 import static io.spool.broker.jobs.Jobs.throughout;
 import static io.spool.broker.jobs.Jobs.xDeath;
@@ -58,6 +59,8 @@ class TtlTest {
         for (int i = 0; i < 3; i++) {
             ch.basicPublish("", "q", null, bytes("m" + i));
         }
+        // The publishes have arrived: "no message ready" now means they expired.
+        sync(ch);
 
         eventually().until(() -> ready(broker, "q") == 0);
         assertThat(ch.basicGet("q", true)).isNull();
@@ -194,6 +197,7 @@ class TtlTest {
         ch.queueDeclare("q", false, false, false, args("x-message-ttl", 100));
         ch.basicPublish("", "q", null, bytes("stale"));
         ch.basicPublish("", "q", expiring("60000"), bytes("also stale: queue ttl is lower"));
+        sync(ch);
         eventually().until(() -> ready(broker, "q") == 0);
 
         RecordingConsumer consumer = new RecordingConsumer(ch, true);
