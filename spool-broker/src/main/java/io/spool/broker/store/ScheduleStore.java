@@ -1,10 +1,8 @@
 package io.spool.broker.store;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.collection.IntObjectHashMap;
 import io.spool.broker.model.Message;
 import io.spool.broker.util.LongDeque;
-import io.spool.broker.util.LongPairMinHeap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -17,8 +15,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,11 +56,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Time</b> is milliseconds since the epoch, passed in by the caller, so tests can drive
  * it. Due times live on disk, so the wall clock is the one that matters across restarts.
  *
- * <p>Threads: every method takes this object's lock, briefly. {@link #schedule} runs on any
- * thread, including one holding a queue lock; the scheduler thread calls {@link #maintain},
- * {@link #takeDue}, {@link #read} (outside the lock: positional reads of a file that cannot be
- * deleted while it has unsettled records), {@link #settle} and {@link #planWake}. This store
- * never calls out while holding its lock, except the waker, which must only unpark a thread.
+ * <p>Threads: the store's state is guarded by its lock, taken briefly by every method but
+ * those of the delivery path: {@link #takeDue}, {@link #read}, {@link #settle} and
+ * {@link #retryAt} work on the {@link DueQueue} under its own lock (and positional reads of
+ * files that cannot be deleted while they hold unsettled records), so a due message is never
+ * delivered late because a write, a file creation or an fsync holds the store; the
+ * scheduler's {@link #maintain} and {@link #planWake} skip the store while it is busy.
+ * {@link #schedule} runs on any thread, including one holding a queue lock. This store never
+ * calls out while holding its lock, except the waker, which must only unpark a thread.
  */
 public final class ScheduleStore extends CommitParticipant {
 
@@ -87,6 +90,8 @@ public final class ScheduleStore extends CommitParticipant {
     private static final int CHUNK = 4096;
     private static final int FLUSH_THRESHOLD = 64 * 1024;
     private static final long ACK_WRITE_MILLIS = 20;
+    /** With the store busy, the scheduler looks again this soon for house-keeping. */
+    static final long BUSY_RETRY_MILLIS = 10;
 
     /** A due record taken from the heap, to be read outside the lock. */
     public static final class Due {
@@ -111,7 +116,8 @@ public final class ScheduleStore extends CommitParticipant {
     private final TreeMap<Long, ScheduleSlice>[] slices = new TreeMap[LEVELS];
     /** Coarse slices being cascaded, in the order they closed. */
     private final ArrayDeque<ScheduleSlice> cascades = new ArrayDeque<>();
-    private final IntObjectHashMap<SlicePart> parts = new IntObjectHashMap<>();
+    /** Every part file, by handle; read without the lock by the scheduler thread (see {@link #takeDue}). */
+    private final ConcurrentHashMap<Integer, SlicePart> parts = new ConcurrentHashMap<>();
     private int nextHandle = 1;
     /** Per level from 1: the start of its first slice not yet cascaded; due times below go finer. */
     private final long[] boundary = new long[LEVELS];
@@ -119,7 +125,10 @@ public final class ScheduleStore extends CommitParticipant {
     private long loadBelow;
     /** Level-0 slices with a lower index take no more records (later ones clamp to this one). */
     private long closedBelow;
-    private final LongPairMinHeap dueHeap = new LongPairMinHeap();
+    /** The entries about to fall due, and delivered ones to settle: the scheduler's, under their own lock. */
+    private final DueQueue soon = new DueQueue();
+    /** Guards everything else here; a ReentrantLock so the scheduler thread can skip it when busy. */
+    private final ReentrantLock lock = new ReentrantLock();
     private final List<SlicePart> unflushed = new ArrayList<>();
     private final List<SlicePart> unsynced = new ArrayList<>();
     private final List<SlicePart> withAcks = new ArrayList<>();
@@ -132,9 +141,9 @@ public final class ScheduleStore extends CommitParticipant {
     /** Scheduled (not yet delivered) messages per target: "x:" + exchange or "q:" + queue. */
     private final Map<String, long[]> counts = new HashMap<>();
     private long total;
-    /** When the scheduler thread will next look; an earlier due entry wakes it. */
-    private long wakeAt = Long.MIN_VALUE;
     private final SegmentScanner scanner = new SegmentScanner();
+    /** Locators {@link #takeDue} took; the scheduler thread's only. */
+    private final LongDeque taken = new LongDeque();
     private boolean closed;
     private Recovery recovery;
 
@@ -275,7 +284,16 @@ public final class ScheduleStore extends CommitParticipant {
      *
      * @throws UncheckedIOException when the disk refuses the write
      */
-    public synchronized long schedule(long due, boolean toQueue, String target, Message m) {
+    public long schedule(long due, boolean toQueue, String target, Message m) {
+        lock.lock();
+        try {
+            return scheduleLocked(due, toQueue, target, m);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long scheduleLocked(long due, boolean toQueue, String target, Message m) {
         if (closed) {
             throw new UncheckedIOException(new IOException("the schedule is closed"));
         }
@@ -318,7 +336,7 @@ public final class ScheduleStore extends CommitParticipant {
             slice = new ScheduleSlice(level, index);
             slice.reading = level == 0 && index < loadBelow;
             slices[level].put(index, slice);
-            if (level == 0 && !slice.reading && index * WIDTH[0] - LOAD_AHEAD < wakeAt) {
+            if (level == 0 && !slice.reading && soon.wakeNeeded(index * WIDTH[0] - LOAD_AHEAD)) {
                 // The scheduler planned its sleep without this slice: it must load it in time.
                 wake.run();
             }
@@ -372,11 +390,11 @@ public final class ScheduleStore extends CommitParticipant {
             part.listedUnflushed = true;
             unflushed.add(part);
         }
-        if (slice.level == 0 && slice.reading && caughtUp && dueHeap.size() < LOADED_LIMIT) {
-            dueHeap.add(due, SlicePart.locator(part.handle, offset));
+        if (slice.level == 0 && slice.reading && caughtUp && soon.size() < LOADED_LIMIT) {
+            boolean wakeNow = soon.add(due, SlicePart.locator(part.handle, offset));
             slice.readPart = slice.parts.size() - 1;
             slice.readOffset = offset + size;
-            if (due < wakeAt) {
+            if (wakeNow) {
                 wake.run();
             }
         }
@@ -401,14 +419,28 @@ public final class ScheduleStore extends CommitParticipant {
     /**
      * House-keeping for the scheduler thread, a bounded amount per call: moves the level
      * boundaries on, cascades coarse slices whose time has come, loads level-0 slices about
-     * to begin, writes settles that are now safe and deletes finished files.
+     * to begin, writes settles that are now safe and deletes finished files. Skipped, and
+     * false returned, when the store is busy (a write or a file creation holds it): the
+     * scheduler delivers what is due meanwhile and tries again shortly.
      */
-    public synchronized void maintain(long now) {
+    public boolean maintain(long now) {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        try {
+            maintainLocked(now);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void maintainLocked(long now) {
         if (closed) {
             return;
         }
-        // The scheduler is awake: nobody needs to wake it until it plans its next sleep.
-        wakeAt = Long.MIN_VALUE;
+        soon.awake();
+        applySettles();
         closedBelow = Math.max(closedBelow, Math.floorDiv(now, WIDTH[0]));
         for (int level = LEVELS - 1; level >= 1; level--) {
             while (boundary[level] <= now + CASCADE_AHEAD[level]) {
@@ -437,23 +469,26 @@ public final class ScheduleStore extends CommitParticipant {
     }
 
     /**
-     * Takes up to {@code max} records due at {@code now} from the heap, earliest first, into
-     * {@code out}; read each with {@link #read} outside the lock. Returns how many.
+     * Takes up to {@code max} records due at {@code now}, earliest first, into {@code out};
+     * read each with {@link #read}. Returns how many. Needs the store's lock only for a record
+     * still in its write buffer (scheduled within the last few milliseconds).
      */
-    public synchronized int takeDue(long now, int max, List<Due> out) {
-        int n = 0;
-        while (n < max && !dueHeap.isEmpty() && dueHeap.peekKey() <= now) {
-            long locator = dueHeap.peekValue();
-            dueHeap.remove();
+    public int takeDue(long now, int max, List<Due> out) {
+        taken.clear();
+        int n = soon.take(now, max, taken);
+        for (int i = 0; i < n; i++) {
+            long locator = taken.get(i);
+            // Present: a part is deleted only once all its records are settled.
             SlicePart part = parts.get(SlicePart.handle(locator));
-            if (part == null) {
-                continue;
-            }
             if (SlicePart.offset(locator) >= part.segment.fileSize()) {
-                flush(part);
+                lock.lock();
+                try {
+                    flush(part);
+                } finally {
+                    lock.unlock();
+                }
             }
             out.add(new Due(part.segment, locator));
-            n++;
         }
         return n;
     }
@@ -487,37 +522,61 @@ public final class ScheduleStore extends CommitParticipant {
     /**
      * Records that a due message was delivered (or dropped: its target is gone). The settle
      * reaches the ack file once {@code generation} is durable: the generation the message's
-     * enqueues wait for, 0 if none.
+     * enqueues wait for, 0 if none. Noted without the store's lock; applied by the next
+     * {@link #maintain} or {@link #planWake}.
      */
-    public synchronized void settle(ScheduledMessage m, long generation) {
-        count(m.toQueue(), m.target(), -1);
-        settleWhenDurable(m.locator, generation);
+    public void settle(ScheduledMessage m, long generation) {
+        soon.delivered(m, generation);
     }
 
     /** Gives up on a due record that cannot be read; the loss is logged. */
-    public synchronized void dropUnreadable(Due due) {
+    public void dropUnreadable(Due d) {
         log.error("schedule: the record at {}:{} fails its checks; the delayed message is lost",
-                due.segment.dataPath, SlicePart.offset(due.locator));
-        settleWhenDurable(due.locator, 0);
+                d.segment.dataPath, SlicePart.offset(d.locator));
+        soon.unreadable(d.locator);
     }
 
-    /** Puts a due message back in the heap for another try at {@code at} (its queue refused it). */
-    public synchronized void retryAt(ScheduledMessage m, long at) {
-        dueHeap.add(at, m.locator);
+    /** Puts a due message back for another try at {@code at} (its queue refused it). */
+    public void retryAt(ScheduledMessage m, long at) {
+        soon.add(at, m.locator);
+    }
+
+    /** Applies the settles noted since the last time. Under the lock. */
+    private void applySettles() {
+        DueQueue.Settles s = soon.drainSettles();
+        for (int i = 0; i < s.delivered().size(); i++) {
+            ScheduledMessage m = s.delivered().get(i);
+            count(m.toQueue(), m.target(), -1);
+            settleWhenDurable(m.locator, s.generations().get(i));
+        }
+        for (int i = 0; i < s.unreadable().size(); i++) {
+            settleWhenDurable(s.unreadable().get(i), 0);
+        }
     }
 
     /**
      * When the scheduler thread should next look (milliseconds since the epoch; at or before
      * {@code now} if there is work now). From here on a message scheduled earlier wakes it.
+     * When the store is busy, the next due message or {@link #BUSY_RETRY_MILLIS}, whichever
+     * comes first.
      */
-    public synchronized long planWake(long now) {
+    public long planWake(long now) {
+        if (!lock.tryLock()) {
+            return soon.plan(now + BUSY_RETRY_MILLIS, false);
+        }
+        try {
+            return planWakeLocked(now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long planWakeLocked(long now) {
         long next = Long.MAX_VALUE;
         if (closed) {
             return next;
         }
-        if (!dueHeap.isEmpty()) {
-            next = dueHeap.peekKey();
-        }
+        applySettles();
         if (!cascades.isEmpty() || loadPending()) {
             next = now;
         }
@@ -549,12 +608,12 @@ public final class ScheduleStore extends CommitParticipant {
                 next = now;
             }
         }
-        wakeAt = next;
-        return next;
+        // Under the store's lock, so a slice created meanwhile sees the plan (see sliceFor).
+        return soon.plan(next, true);
     }
 
     private boolean loadPending() {
-        if (dueHeap.size() >= LOADED_LIMIT) {
+        if (soon.size() >= LOADED_LIMIT) {
             return false;
         }
         for (ScheduleSlice slice : slices[0].headMap(loadBelow).values()) {
@@ -631,16 +690,16 @@ public final class ScheduleStore extends CommitParticipant {
     /** Loads level-0 slices that are about to begin into the due heap, in order, within a budget. */
     private void loadSome(int budget) {
         for (ScheduleSlice slice : slices[0].headMap(loadBelow).values()) {
-            if (budget <= 0 || dueHeap.size() >= LOADED_LIMIT) {
+            if (budget <= 0 || soon.size() >= LOADED_LIMIT) {
                 return;
             }
             if (!slice.reading || slice.caughtUp()) {
                 continue;
             }
             budget -= readSome(slice, budget, (part, offset, length) -> {
-                ByteBuffer due = scanner.bytesAt(offset + MessageRecord.HEADER + ScheduledRecord.DUE_OFFSET, 8);
-                dueHeap.add(due.getLong(due.position()), SlicePart.locator(part.handle, offset));
-                return dueHeap.size() >= LOADED_LIMIT;
+                ByteBuffer at = scanner.bytesAt(offset + MessageRecord.HEADER + ScheduledRecord.DUE_OFFSET, 8);
+                soon.add(at.getLong(at.position()), SlicePart.locator(part.handle, offset));
+                return soon.size() >= LOADED_LIMIT;
             });
             if (!slice.caughtUp()) {
                 // Later slices wait: their messages are due after every one of this slice's.
@@ -809,7 +868,8 @@ public final class ScheduleStore extends CommitParticipant {
 
     @Override
     List<Segment> flushForCommit() {
-        synchronized (this) {
+        lock.lock();
+        try {
             enlisted.set(false);
             if (closed) {
                 return List.of();
@@ -832,69 +892,93 @@ public final class ScheduleStore extends CommitParticipant {
             }
             unsynced.clear();
             return toSync;
+        } finally {
+            lock.unlock();
         }
     }
 
     // ---- reports and lifecycle ----
 
     /** Messages scheduled and not yet delivered. */
-    public synchronized long scheduled() {
-        return total;
+    public long scheduled() {
+        lock.lock();
+        try {
+            return total;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Messages scheduled for an exchange (or, with {@code toQueue}, a queue) and not yet delivered. */
-    public synchronized long scheduledFor(boolean toQueue, String target) {
-        long[] n = counts.get((toQueue ? "q:" : "x:") + target);
-        return n == null ? 0 : n[0];
+    public long scheduledFor(boolean toQueue, String target) {
+        lock.lock();
+        try {
+            long[] n = counts.get((toQueue ? "q:" : "x:") + target);
+            return n == null ? 0 : n[0];
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Entries held in memory, for tests and reports: sixteen bytes each. */
-    public synchronized int loaded() {
-        return dueHeap.size();
+    public int loaded() {
+        return soon.size();
     }
 
     /** Files and bytes on disk, for reports. */
-    public synchronized long diskBytes() {
-        long bytes = 0;
-        for (SlicePart part : parts.values()) {
-            bytes += part.end();
+    public long diskBytes() {
+        lock.lock();
+        try {
+            long bytes = 0;
+            for (SlicePart part : parts.values()) {
+                bytes += part.end();
+            }
+            return bytes;
+        } finally {
+            lock.unlock();
         }
-        return bytes;
     }
 
     /**
-     * Closes at shutdown, after the queues: whatever was delivered is in their (flushed and
-     * fsynced) stores by now, so every pending settle is written; the rest is flushed and fsynced.
+     * Closes at shutdown, after the scheduler thread has stopped and the queues have closed:
+     * whatever was delivered is in their (flushed and fsynced) stores by now, so every pending
+     * settle is written; the rest is flushed and fsynced.
      */
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        while (!settling.isEmpty()) {
-            settlingGenerations.pollFirst();
-            settleNow(settling.pollFirst());
-        }
-        writeAcks();
-        for (SlicePart part : List.copyOf(unflushed)) {
-            try {
-                flush(part);
-            } catch (UncheckedIOException e) {
-                log.warn("schedule: cannot write {} at close", part.segment.dataPath, e);
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
             }
-        }
-        closed = true;
-        for (SlicePart part : parts.values()) {
-            try {
-                part.segment.force();
-            } catch (IOException e) {
-                log.warn("schedule: fsync of {} at close failed", part.segment.dataPath, e);
+            applySettles();
+            while (!settling.isEmpty()) {
+                settlingGenerations.pollFirst();
+                settleNow(settling.pollFirst());
             }
-            part.segment.close();
-            part.releaseBuffer();
+            writeAcks();
+            for (SlicePart part : List.copyOf(unflushed)) {
+                try {
+                    flush(part);
+                } catch (UncheckedIOException e) {
+                    log.warn("schedule: cannot write {} at close", part.segment.dataPath, e);
+                }
+            }
+            closed = true;
+            for (SlicePart part : parts.values()) {
+                try {
+                    part.segment.force();
+                } catch (IOException e) {
+                    log.warn("schedule: fsync of {} at close failed", part.segment.dataPath, e);
+                }
+                part.segment.close();
+                part.releaseBuffer();
+            }
+            unflushed.clear();
+            unsynced.clear();
+            soon.clear();
+        } finally {
+            lock.unlock();
         }
-        unflushed.clear();
-        unsynced.clear();
-        dueHeap.clear();
     }
 
     @Override
