@@ -11,7 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** Reads the broker's management API: store counters and queue depth. Thread-safe. */
+/** Reads the broker's management API: store counters, queue depth and counters, delayed messages. Thread-safe. */
 final class ManagementClient {
 
     /** Group commits and fsyncs the store has done since the broker started. */
@@ -45,6 +45,26 @@ final class ManagementClient {
         JsonNode q = get("/api/queues/" + URLEncoder.encode(vhost, StandardCharsets.UTF_8) + "/"
                 + URLEncoder.encode(name, StandardCharsets.UTF_8));
         return new QueueDepth(q.path("messages_ready").asLong(), q.path("messages_unacknowledged").asLong());
+    }
+
+    /** Messages waiting in the schedule of delayed delivery (delayed exchanges and retries). */
+    long delayedMessages() throws IOException, InterruptedException {
+        JsonNode n = get("/api/overview").path("messages_delayed");
+        if (n.isMissingNode()) {
+            throw new IllegalStateException("/api/overview has no \"messages_delayed\"; is this broker too old?");
+        }
+        return n.asLong();
+    }
+
+    /** A queue's depth and its totals since start of published, delivered and dropped messages. */
+    record QueueCounters(long ready, long published, long delivered, long dropped) {}
+
+    QueueCounters queueCounters(String vhost, String name) throws IOException, InterruptedException {
+        JsonNode q = get("/api/queues/" + URLEncoder.encode(vhost, StandardCharsets.UTF_8) + "/"
+                + URLEncoder.encode(name, StandardCharsets.UTF_8));
+        JsonNode stats = q.path("message_stats");
+        return new QueueCounters(q.path("messages_ready").asLong(), stats.path("publish").asLong(),
+                stats.path("deliver_get").asLong(), stats.path("dropped").asLong());
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {
