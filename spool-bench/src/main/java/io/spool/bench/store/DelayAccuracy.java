@@ -31,6 +31,9 @@ final class DelayAccuracy {
 
     static final String EXCHANGE = "bench.delayed";
     static final String QUEUE = "bench.due";
+    static final String WARMUP_QUEUE = "bench.warmup";
+    /** Delayed messages through the same path before the measured ones, for the JIT. */
+    static final int WARMUP_MESSAGES = 20_000;
     private static final int WINDOW = 100;
 
     /** One run's figures. {@code publishedLate}: messages whose due time had passed when published. */
@@ -68,6 +71,7 @@ final class DelayAccuracy {
             setup.queueBind(QUEUE, EXCHANGE, QUEUE);
             LatenessConsumer consumer = new LatenessConsumer(consumerConnection.createChannel(), n);
             consumer.getChannel().basicConsume(QUEUE, true, consumer);
+            warmUp(setup, consumerConnection);
 
             String dueText = paced
                     ? String.format("1-5 s after each publish (%d/s for %d s)", n / options.spreadSeconds(),
@@ -129,6 +133,28 @@ final class DelayAccuracy {
             return new Result(name, n, dueText, publishNanos, late, consumer.received(),
                     consumer.duplicates(), consumer.lateness(), memory, GcLogPeaks.read(gcLog));
         }
+    }
+
+    /**
+     * Sends delayed messages through the same exchange to a scratch queue, as fast as confirms
+     * allow, each due within a second, and waits for all of them: the broker's delivery path is
+     * compiled before the first measured message is due.
+     */
+    private void warmUp(Channel ch, Connection consumerConnection) throws Exception {
+        ch.queueDeclare(WARMUP_QUEUE, false, false, true, null);
+        ch.queueBind(WARMUP_QUEUE, EXCHANGE, WARMUP_QUEUE);
+        LatenessConsumer warm = new LatenessConsumer(consumerConnection.createChannel(), WARMUP_MESSAGES);
+        warm.getChannel().basicConsume(WARMUP_QUEUE, true, warm);
+        Random random = new Random(3);
+        for (int i = 0; i < WARMUP_MESSAGES; i++) {
+            long delay = 100 + random.nextInt(1000);
+            ch.basicPublish(EXCHANGE, WARMUP_QUEUE, delayed(delay),
+                    DelayedMessageBody.of(System.currentTimeMillis() + delay, i, options.bodySize()));
+        }
+        if (!warm.awaitAll(Duration.ofMinutes(2))) {
+            throw new IllegalStateException("warm-up incomplete: " + warm.received() + " of " + WARMUP_MESSAGES);
+        }
+        warm.getChannel().close();
     }
 
     private static AMQP.BasicProperties delayed(long delayMillis) {

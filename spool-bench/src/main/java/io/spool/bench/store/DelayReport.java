@@ -28,13 +28,14 @@ final class DelayReport {
     void accuracy(List<DelayAccuracy.Result> runs) {
         line("## Delay accuracy");
         line("");
-        line("Persistent %d-byte messages published with confirms (1000 in flight) to a durable x-delayed-message "
-                + "exchange (at most 100 unconfirmed); one auto-ack consumer on the durable queue behind it. *light*: "
+        line("Persistent %d-byte messages published with confirms (at most 100 unconfirmed) to a durable "
+                + "x-delayed-message exchange, after %,d delayed messages through the same exchange to warm the "
+                + "JIT; one auto-ack consumer on the durable queue behind it. *light*: "
                 + "a steady trickle, each message due 1-5 s after it is published; *bulk*: published as fast as "
                 + "confirms allow, in random order, due evenly over a one-minute window. Lateness is arrival at the "
                 + "consumer minus the due time the publisher asked for (same clock), so it includes the publish, the "
                 + "schedule and the delivery.",
-                options.bodySize());
+                options.bodySize(), DelayAccuracy.WARMUP_MESSAGES);
         line("");
         line("| run | messages | due | published in | published after due | received / duplicated | lateness "
                 + "min / p50 / p90 / p99 / p99.9 / max | within %d ms at p99 | broker peak RSS / heap after GC |",
