@@ -1,6 +1,5 @@
 package io.spool.broker.model;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,11 +8,9 @@ import java.util.Map;
  * {@code x-deduplication-header} it has seen within its cache ({@code x-cache-size}, required,
  * and {@code x-cache-ttl}). The deduplication itself is {@link Exchange}'s, as for any type.
  */
-public final class DeduplicationExchange extends Exchange {
+public final class DeduplicationExchange extends FanoutExchange {
 
     public static final String TYPE = DeduplicationSettings.EXCHANGE_TYPE;
-
-    private volatile Binding[] bindings;
 
     DeduplicationExchange(String name, boolean durable, boolean autoDelete, boolean internal,
                           Map<String, Object> arguments) {
@@ -23,25 +20,5 @@ public final class DeduplicationExchange extends Exchange {
     @Override
     public String type() {
         return TYPE;
-    }
-
-    @Override
-    public void route(Message message, String routingKey, List<Destination> out) {
-        Binding[] all = bindings;
-        if (all != null) {
-            for (Binding b : all) {
-                out.add(b.destination());
-            }
-        }
-    }
-
-    @Override
-    protected void addRoute(Binding binding) {
-        bindings = BindingArrays.add(bindings, binding);
-    }
-
-    @Override
-    protected void removeRoute(Binding binding) {
-        bindings = BindingArrays.remove(bindings, binding);
     }
 }

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@link VirtualHost}'s topology lock, which also guards the binding sets here.
  */
 public abstract sealed class Exchange implements Destination
-        permits DirectExchange, FanoutExchange, TopicExchange, HeadersExchange, DeduplicationExchange,
+        permits DirectExchange, FanoutExchange, TopicExchange, HeadersExchange,
                 DelayedMessageExchange {
 
     private final String name;

@@ -3,8 +3,11 @@ package io.spool.broker.model;
 import java.util.List;
 import java.util.Map;
 
-/** Routes to every binding, whatever the routing key. */
-public final class FanoutExchange extends Exchange {
+/**
+ * Routes to every binding, whatever the routing key. Open to one subclass, the
+ * deduplication plugin's exchange type, which routes the same way under another name.
+ */
+public sealed class FanoutExchange extends Exchange permits DeduplicationExchange {
 
     public static final String TYPE = "fanout";
 

@@ -41,28 +41,37 @@ final class MessageRecord {
     }
 
     private static int payloadSize(Message m) {
-        return FIXED + 1 + m.exchangeUtf8().length + 1 + m.routingKeyUtf8().length
+        return FIXED + messageSize(m);
+    }
+
+    /** Bytes of the message part every payload ends with: exchange, key, properties, body. */
+    static int messageSize(Message m) {
+        return 1 + m.exchangeUtf8().length + 1 + m.routingKeyUtf8().length
                 + 4 + m.properties().raw().length + m.body().length;
     }
 
     /** Appends the record for a message to {@code out}. */
     static void write(ByteBuf out, Message m, boolean persistent, int priority, long expiresAt) {
+        int start = begin(out);
+        out.writeByte(persistent ? FLAG_PERSISTENT : 0);
+        out.writeByte(priority);
+        out.writeLong(expiresAt);
+        writeMessage(out, m);
+        seal(out, start);
+    }
+
+    /** Starts a record: the magic and room for length and CRC. Returns where it starts. */
+    static int begin(ByteBuf out) {
         int start = out.writerIndex();
         out.writeInt(MAGIC);
         out.writeInt(0);
         out.writeInt(0);
-        int payloadStart = out.writerIndex();
-        out.writeByte(persistent ? FLAG_PERSISTENT : 0);
-        out.writeByte(priority);
-        out.writeLong(expiresAt);
-        out.writeByte(m.exchangeUtf8().length);
-        out.writeBytes(m.exchangeUtf8());
-        out.writeByte(m.routingKeyUtf8().length);
-        out.writeBytes(m.routingKeyUtf8());
-        byte[] props = m.properties().raw();
-        out.writeInt(props.length);
-        out.writeBytes(props);
-        out.writeBytes(m.body());
+        return start;
+    }
+
+    /** Ends the record begun at {@code start}: fills in the payload's length and the CRC. */
+    static void seal(ByteBuf out, int start) {
+        int payloadStart = start + HEADER;
         int length = out.writerIndex() - payloadStart;
         out.setInt(start + 4, length);
         CRC32C crc = new CRC32C();
@@ -71,19 +80,36 @@ final class MessageRecord {
         out.setInt(start + 8, (int) crc.getValue());
     }
 
+    /** Writes the message part every payload ends with. */
+    static void writeMessage(ByteBuf out, Message m) {
+        out.writeByte(m.exchangeUtf8().length);
+        out.writeBytes(m.exchangeUtf8());
+        out.writeByte(m.routingKeyUtf8().length);
+        out.writeBytes(m.routingKeyUtf8());
+        byte[] props = m.properties().raw();
+        out.writeInt(props.length);
+        out.writeBytes(props);
+        out.writeBytes(m.body());
+    }
+
     /** Decodes a record's payload (the bytes after the 12-byte header). */
     static Message read(ByteBuf payload) {
         payload.skipBytes(FIXED);
-        String exchange = readShortString(payload);
-        String routingKey = readShortString(payload);
-        byte[] props = new byte[payload.readInt()];
-        payload.readBytes(props);
-        byte[] body = new byte[payload.readableBytes()];
-        payload.readBytes(body);
+        return readMessage(payload);
+    }
+
+    /** Reads the message part every payload ends with: the rest of {@code in}. */
+    static Message readMessage(ByteBuf in) {
+        String exchange = readShortString(in);
+        String routingKey = readShortString(in);
+        byte[] props = new byte[in.readInt()];
+        in.readBytes(props);
+        byte[] body = new byte[in.readableBytes()];
+        in.readBytes(body);
         return new Message(exchange, routingKey, MessageProperties.decode(props), body);
     }
 
-    private static String readShortString(ByteBuf in) {
+    static String readShortString(ByteBuf in) {
         int n = in.readUnsignedByte();
         String s = in.toString(in.readerIndex(), n, StandardCharsets.UTF_8);
         in.skipBytes(n);

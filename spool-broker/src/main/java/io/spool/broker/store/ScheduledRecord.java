@@ -3,9 +3,7 @@ package io.spool.broker.store;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.spool.broker.model.Message;
-import io.spool.broker.model.MessageProperties;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
@@ -41,36 +39,19 @@ final class ScheduledRecord {
     private ScheduledRecord() {}
 
     static int size(byte[] target, Message m) {
-        return MessageRecord.HEADER + 1 + 8 + 1 + target.length + 1 + m.exchangeUtf8().length + 1
-                + m.routingKeyUtf8().length + 4 + m.properties().raw().length + m.body().length;
+        return MessageRecord.HEADER + 1 + 8 + 1 + target.length + MessageRecord.messageSize(m);
     }
 
     /** Appends the record of a scheduled message to {@code out}. */
     static void write(ByteBuf out, long due, boolean toQueue, byte[] target, Message m) {
-        int start = out.writerIndex();
-        out.writeInt(MessageRecord.MAGIC);
-        out.writeInt(0);
-        out.writeInt(0);
-        int payloadStart = out.writerIndex();
+        int start = MessageRecord.begin(out);
         int flags = (m.properties().persistent() ? FLAG_PERSISTENT : 0) | (toQueue ? FLAG_TO_QUEUE : 0);
         out.writeByte(flags);
         out.writeLong(due);
         out.writeByte(target.length);
         out.writeBytes(target);
-        out.writeByte(m.exchangeUtf8().length);
-        out.writeBytes(m.exchangeUtf8());
-        out.writeByte(m.routingKeyUtf8().length);
-        out.writeBytes(m.routingKeyUtf8());
-        byte[] props = m.properties().raw();
-        out.writeInt(props.length);
-        out.writeBytes(props);
-        out.writeBytes(m.body());
-        int length = out.writerIndex() - payloadStart;
-        out.setInt(start + 4, length);
-        CRC32C crc = new CRC32C();
-        crc.update(out.nioBuffer(start + 4, 4));
-        crc.update(out.nioBuffer(payloadStart, length));
-        out.setInt(start + 8, (int) crc.getValue());
+        MessageRecord.writeMessage(out, m);
+        MessageRecord.seal(out, start);
     }
 
     /**
@@ -95,21 +76,8 @@ final class ScheduledRecord {
         ByteBuf in = Unpooled.wrappedBuffer(record.duplicate().position(at + MessageRecord.HEADER));
         int flags = in.readUnsignedByte();
         long due = in.readLong();
-        String target = readShortString(in);
-        String exchange = readShortString(in);
-        String routingKey = readShortString(in);
-        byte[] props = new byte[in.readInt()];
-        in.readBytes(props);
-        byte[] body = new byte[in.readableBytes()];
-        in.readBytes(body);
-        Message m = new Message(exchange, routingKey, MessageProperties.decode(props), body);
+        String target = MessageRecord.readShortString(in);
+        Message m = MessageRecord.readMessage(in);
         return new ScheduledMessage(due, (flags & FLAG_TO_QUEUE) != 0, target, m, locator);
-    }
-
-    private static String readShortString(ByteBuf in) {
-        int n = in.readUnsignedByte();
-        String s = in.toString(in.readerIndex(), n, StandardCharsets.UTF_8);
-        in.skipBytes(n);
-        return s;
     }
 }
