@@ -3,6 +3,7 @@ package io.spool.broker.model;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Decodes AMQP short strings, handing back the same String for bytes seen recently. Exchange
@@ -28,6 +29,8 @@ final class ShortStrings {
 
     private final byte[][] bytes = new byte[SLOTS][];
     private final String[] strings = new String[SLOTS];
+    /** The bytes being looked up, copied out of the buffer in one go. */
+    private final byte[] scratch = new byte[MAX_CACHED];
 
     private ShortStrings() {}
 
@@ -45,31 +48,23 @@ final class ShortStrings {
     }
 
     private String lookup(ByteBuf in, int len) {
-        int start = in.readerIndex();
+        // One bulk copy, then plain array loops: reading byte by byte through the buffer's
+        // checked accessors cost more than the hashing itself.
+        byte[] b = scratch;
+        in.readBytes(b, 0, len);
         int h = len;
         for (int i = 0; i < len; i++) {
-            h = 31 * h + in.getByte(start + i);
+            h = 31 * h + b[i];
         }
         int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
         byte[] known = bytes[slot];
-        if (known != null && known.length == len && sameBytes(in, start, known)) {
-            in.skipBytes(len);
+        if (known != null && Arrays.equals(known, 0, known.length, b, 0, len)) {
             return strings[slot];
         }
-        byte[] b = new byte[len];
-        in.readBytes(b);
-        String s = new String(b, StandardCharsets.UTF_8);
-        bytes[slot] = b;
+        byte[] copy = Arrays.copyOf(b, len);
+        String s = new String(copy, StandardCharsets.UTF_8);
+        bytes[slot] = copy;
         strings[slot] = s;
         return s;
-    }
-
-    private static boolean sameBytes(ByteBuf in, int start, byte[] known) {
-        for (int i = 0; i < known.length; i++) {
-            if (in.getByte(start + i) != known[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }
