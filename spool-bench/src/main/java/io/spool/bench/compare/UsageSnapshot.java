@@ -11,7 +11,16 @@ record UsageSnapshot(long nanoTime, long brokerCpu, long clientCpu, long driverC
 
     static UsageSnapshot take(long brokerPid, long clientPid) {
         return new UsageSnapshot(System.nanoTime(), cpu(brokerPid), clientPid < 0 ? 0 : cpu(clientPid),
-                cpu(ProcessHandle.current().pid()), MachineCpu.busyNanos());
+                ownCpu(), MachineCpu.busyNanos());
+    }
+
+    /** This driver's CPU, with the load tool runs it has started and reaped (a backlog phase's). */
+    private static long ownCpu() {
+        try {
+            return ProcCpu.nanosWithReapedChildren(ProcessHandle.current().pid());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static long cpu(long pid) {

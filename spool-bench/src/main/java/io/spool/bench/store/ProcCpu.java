@@ -26,6 +26,17 @@ public final class ProcCpu {
         return parseNanos(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     }
 
+    /**
+     * CPU time of a process plus that of its children it has waited for: a load tool run to its
+     * end and reaped counts as this process's, so a window spanning it is not blamed on others.
+     */
+    public static long nanosWithReapedChildren(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = fields(stat);
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+    }
+
     /** A reader of a process's CPU time for {@link SliceClock}; -1 once the process is gone. */
     static LongSupplier of(long pid) {
         return () -> {
@@ -37,11 +48,16 @@ public final class ProcCpu {
         };
     }
 
-    /** Fields 14 and 15 (utime, stime); counted after the command name, which may hold spaces. */
+    /** Fields 14 and 15 (utime, stime). */
     static long parseNanos(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        String[] f = fields(stat);
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
         return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+    }
+
+    /** The fields after the command name (field 3 on), which may itself hold spaces. */
+    private static String[] fields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
     }
 
     private static long clockTicks() {

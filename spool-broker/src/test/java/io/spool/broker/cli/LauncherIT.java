@@ -37,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int SCHED_OTHER = 0;
+    private static final int SCHED_BATCH = 3;
     private static final Pattern WATERMARK = Pattern.compile("memory high watermark (\\d+) MiB");
 
     @TempDir
@@ -134,6 +136,8 @@ class LauncherIT {
         Matcher watermark = WATERMARK.matcher(String.join("\n", p.stdout()));
         assertThat(watermark.find()).as(p.transcript()).isTrue();
         assertThat(Integer.parseInt(watermark.group(1))).isBetween(1, 52);
+        // ...under SCHED_BATCH, so its woken threads do not preempt the clients that woke them.
+        assertThat(schedulingPolicy(p.process().pid())).isEqualTo(SCHED_BATCH);
         // The jar from `mvn package` was fresh: no rebuild, nothing but the broker on stdout.
         assertThat(p.stderr()).as(p.transcript()).noneMatch(l -> l.contains("building"));
 
@@ -145,6 +149,31 @@ class LauncherIT {
                 close -> assertThat(close.getReplyCode()).isEqualTo(320));
         assertThat(p.awaitExit(TIMEOUT)).as(p.transcript()).isZero();
         assertThat(p.stderr()).as(p.transcript()).isEmpty();
+    }
+
+    @Test
+    void spoolSchedulerOtherKeepsTheDefaultPolicyAndAnUnknownOneIsRefused() throws Exception {
+        String javaHome = System.getProperty("java.home");
+        SpoolProcess other = run(tmp, env("JAVA_HOME", javaHome, "SPOOL_SCHEDULER", "other"),
+                launcher.toString(), "server", "--amqp-port", "0", "--http-port", "-1",
+                "--data-dir", tmp.resolve("data").toString());
+        other.awaitReady();
+        assertThat(schedulingPolicy(other.process().pid())).isEqualTo(SCHED_OTHER);
+
+        SpoolProcess unknown = run(tmp, env("JAVA_HOME", javaHome, "SPOOL_SCHEDULER", "fifo"),
+                launcher.toString(), "server", "--amqp-port", "0", "--http-port", "-1",
+                "--data-dir", tmp.resolve("data2").toString());
+        assertThat(unknown.awaitExit(TIMEOUT)).as(unknown.transcript()).isEqualTo(1);
+        assertThat(unknown.stderr()).as(unknown.transcript()).singleElement().asString()
+                .contains("SPOOL_SCHEDULER", "batch or other", "fifo");
+    }
+
+    /** The scheduling policy of a process: field 41 of /proc/PID/stat (0 SCHED_OTHER, 3 SCHED_BATCH). */
+    private static int schedulingPolicy(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        // Fields after the command name, which is in parentheses and may hold spaces: field 3 on.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return Integer.parseInt(fields[41 - 3]);
     }
 
     @Test
