@@ -3,6 +3,7 @@ package io.spool.broker.jobs;
 import static io.spool.broker.jobs.Jobs.args;
 import static io.spool.broker.jobs.Jobs.awaitGet;
 import static io.spool.broker.jobs.Jobs.bytes;
+import static io.spool.broker.jobs.Jobs.deadLetterQueue;
 import static io.spool.broker.jobs.Jobs.deathSummary;
 import static io.spool.broker.jobs.Jobs.get;
 import static io.spool.broker.jobs.Jobs.header;
@@ -48,12 +49,6 @@ class DeliveryLimitTest {
     void connect() throws Exception {
         conn = broker.connect();
         ch = conn.createChannel();
-    }
-
-    private void deadLetterQueue() throws Exception {
-        ch.exchangeDeclare("dlx", "fanout");
-        ch.queueDeclare("dlq", false, false, false, null);
-        ch.queueBind("dlq", "dlx", "");
     }
 
     /** Takes the next message and nacks it back to the queue. */
@@ -136,7 +131,7 @@ class DeliveryLimitTest {
 
     @Test
     void pastTheLimitTheMessageIsDeadLetteredWithReasonDeliveryLimit() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("work", false, false, false, args("x-delivery-limit", 2, "x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "work", props().contentType("text/plain").headers(Map.of("job", "pdf")).build(),
                 bytes("poison"));
@@ -186,7 +181,7 @@ class DeliveryLimitTest {
 
     @Test
     void aLimitOfZeroDeadLettersAtTheFirstFailure() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("work", false, false, false, args("x-delivery-limit", 0, "x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "work", null, bytes("once"));
         getAndRequeue("work");
@@ -197,7 +192,7 @@ class DeliveryLimitTest {
 
     @Test
     void minusOneMeansNoLimitAsInRabbitMq4() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("work", false, false, false, args("x-delivery-limit", -1, "x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "work", null, bytes("retried forever"));
         for (int i = 0; i < 5; i++) {
@@ -211,7 +206,7 @@ class DeliveryLimitTest {
 
     @Test
     void consumersThatCrashAreCountedUntilThePoisonMessageIsDeadLettered() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("work", false, false, false, args("x-delivery-limit", 2, "x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "work", null, bytes("poison"));
 
@@ -234,7 +229,7 @@ class DeliveryLimitTest {
 
     @Test
     void anAckedOrDiscardedMessageIsNotCounted() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("work", false, false, false, args("x-delivery-limit", 0, "x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "work", null, bytes("acked"));
         ch.basicPublish("", "work", null, bytes("rejected"));

@@ -89,6 +89,13 @@ final class Jobs {
     }
 
     /** A basic.get with manual ack that must find a message. */
+    /** A fanout exchange "dlx" and the queue "dlq" bound to it: where a test's dead letters land. */
+    static void deadLetterQueue(Channel ch) throws Exception {
+        ch.exchangeDeclare("dlx", "fanout");
+        ch.queueDeclare("dlq", false, false, false, null);
+        ch.queueBind("dlq", "dlx", "");
+    }
+
     static GetResponse get(Channel ch, String queue) throws Exception {
         GetResponse r = ch.basicGet(queue, false);
         assertThat(r).as("a message in '%s'", queue).isNotNull();

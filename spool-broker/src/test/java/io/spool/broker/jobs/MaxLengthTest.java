@@ -3,6 +3,7 @@ package io.spool.broker.jobs;
 import static io.spool.broker.jobs.Jobs.args;
 import static io.spool.broker.jobs.Jobs.awaitGet;
 import static io.spool.broker.jobs.Jobs.bytes;
+import static io.spool.broker.jobs.Jobs.deadLetterQueue;
 import static io.spool.broker.jobs.Jobs.deathSummary;
 import static io.spool.broker.jobs.Jobs.eventually;
 import static io.spool.broker.jobs.Jobs.get;
@@ -87,12 +88,6 @@ class MaxLengthTest {
         return c;
     }
 
-    private void deadLetterQueue() throws Exception {
-        ch.exchangeDeclare("dlx", "fanout");
-        ch.queueDeclare("dlq", false, false, false, null);
-        ch.queueBind("dlq", "dlx", "");
-    }
-
     /** Publishes through the default exchange; the messages are in the queue on return. */
     private void publish(String queue, String... bodies) throws Exception {
         for (String b : bodies) {
@@ -127,7 +122,7 @@ class MaxLengthTest {
 
     @Test
     void dropHeadDeadLettersTheDroppedMessagesAsMaxlen() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("q", false, false, false,
                 args("x-max-length", 1, "x-overflow", "drop-head", "x-dead-letter-exchange", "dlx"));
         publish("q", "m1", "m2", "m3");
@@ -321,7 +316,7 @@ class MaxLengthTest {
 
     @Test
     void rejectPublishDlxNacksAndDeadLettersTheRefusedMessage() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("q", false, false, false,
                 args("x-max-length", 1, "x-overflow", "reject-publish-dlx", "x-dead-letter-exchange", "dlx"));
         Confirms confirms = confirming();
@@ -341,7 +336,7 @@ class MaxLengthTest {
 
     @Test
     void expiredAndDroppedMessagesOfOneQueueReachTheDeadLetterQueueWithTheirReasons() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("q", false, false, false,
                 args("x-max-length", 2, "x-message-ttl", 200, "x-dead-letter-exchange", "dlx"));
         publish("q", "m1", "m2", "m3");

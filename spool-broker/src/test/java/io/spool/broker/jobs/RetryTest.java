@@ -3,6 +3,7 @@ package io.spool.broker.jobs;
 import static io.spool.broker.jobs.Jobs.args;
 import static io.spool.broker.jobs.Jobs.awaitGet;
 import static io.spool.broker.jobs.Jobs.bytes;
+import static io.spool.broker.jobs.Jobs.deadLetterQueue;
 import static io.spool.broker.jobs.Jobs.deathSummary;
 import static io.spool.broker.jobs.Jobs.eventually;
 import static io.spool.broker.jobs.Jobs.header;
@@ -58,13 +59,6 @@ class RetryTest {
         ch = conn.createChannel();
     }
 
-    /** A fanout "dlx" with queue "dlq" bound. */
-    private void deadLetterQueue() throws Exception {
-        ch.exchangeDeclare("dlx", "fanout");
-        ch.queueDeclare("dlq", false, false, false, null);
-        ch.queueBind("dlq", "dlx", "");
-    }
-
     /** One delivery: when it arrived, and when the consumer rejected it. */
     private record Attempt(long arrivedAt, long rejectedAt, Envelope envelope, AMQP.BasicProperties props, String body) {}
 
@@ -112,7 +106,7 @@ class RetryTest {
 
     @Test
     void aRejectedMessageComesBackAfterGrowingDelaysWithItsCountThenIsDeadLettered() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("work", false, false, false, args("x-retry-max-count", 3, "x-retry-delay", 200,
                 "x-retry-delay-multiplier", 2, "x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "work", new AMQP.BasicProperties.Builder().messageId("job-7")

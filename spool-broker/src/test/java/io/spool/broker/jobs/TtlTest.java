@@ -3,6 +3,7 @@ package io.spool.broker.jobs;
 import static io.spool.broker.jobs.Jobs.args;
 import static io.spool.broker.jobs.Jobs.awaitGet;
 import static io.spool.broker.jobs.Jobs.bytes;
+import static io.spool.broker.jobs.Jobs.deadLetterQueue;
 import static io.spool.broker.jobs.Jobs.eventually;
 import static io.spool.broker.jobs.Jobs.expiring;
 import static io.spool.broker.jobs.Jobs.get;
@@ -46,13 +47,6 @@ class TtlTest {
         ch = conn.createChannel();
     }
 
-    /** A queue "dlq" that receives the dead letters of queues whose DLX is "dlx" (fanout). */
-    private void deadLetterQueue() throws Exception {
-        ch.exchangeDeclare("dlx", "fanout");
-        ch.queueDeclare("dlq", false, false, false, null);
-        ch.queueBind("dlq", "dlx", "");
-    }
-
     @Test
     void queueTtlExpiresWaitingMessages() throws Exception {
         ch.queueDeclare("q", false, false, false, args("x-message-ttl", 200));
@@ -91,7 +85,7 @@ class TtlTest {
 
     @Test
     void theLowerOfQueueTtlAndMessageExpirationApplies() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         // The queue's TTL is the lower one...
         ch.queueDeclare("short-queue-ttl", false, false, false,
                 args("x-message-ttl", 150, "x-dead-letter-exchange", "dlx"));
@@ -129,7 +123,7 @@ class TtlTest {
 
     @Test
     void ttlZeroGoesStraightToAWaitingConsumerOtherwiseExpiresAtOnce() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("q", false, false, false, args("x-message-ttl", 0, "x-dead-letter-exchange", "dlx"));
         ch.confirmSelect();
 
@@ -163,7 +157,7 @@ class TtlTest {
 
     @Test
     void aRequeuedMessageKeepsItsOriginalDeadlineAndExpiresWithoutAConsumer() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("q", false, false, false, args("x-message-ttl", 300, "x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "q", null, bytes("requeued"));
 
@@ -209,7 +203,7 @@ class TtlTest {
 
     @Test
     void expirationOfADeadLetterIsRemovedSoItDoesNotExpireAgain() throws Exception {
-        deadLetterQueue();
+        deadLetterQueue(ch);
         ch.queueDeclare("q", false, false, false, args("x-dead-letter-exchange", "dlx"));
         ch.basicPublish("", "q", expiring("100"), bytes("m"));
 
