@@ -31,10 +31,9 @@ public final class ProcCpu {
      * end and reaped counts as this process's, so a window spanning it is not blamed on others.
      */
     public static long nanosWithReapedChildren(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = fields(stat);
-        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-        return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+        // Fields 14-17: utime, stime, cutime, cstime.
+        String[] f = fields(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+        return toNanos(Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]));
     }
 
     /** A reader of a process's CPU time for {@link SliceClock}; -1 once the process is gone. */
@@ -51,7 +50,10 @@ public final class ProcCpu {
     /** Fields 14 and 15 (utime, stime). */
     static long parseNanos(String stat) {
         String[] f = fields(stat);
-        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return toNanos(Long.parseLong(f[11]) + Long.parseLong(f[12]));
+    }
+
+    private static long toNanos(long ticks) {
         return ticks * 1_000_000_000L / TICKS_PER_SECOND;
     }
 

@@ -316,33 +316,12 @@ final class AmqpChannel implements ConsumerOwner {
      */
     private long route(Exchange exchange, Message message, boolean mandatory) {
         vhost.route(exchange, message, routing);
-        Message routed = routing.message();
-        List<Queue> queues = routing.queues();
-        long generation = 0;
-        boolean refused = false;
-        for (int i = 0; i < queues.size(); i++) {
-            long g = queues.get(i).enqueue(routed);
-            if (g == Queue.REFUSED || g == Queue.REJECTED) {
-                refused = true;
-            } else {
-                generation = Math.max(generation, g);
-            }
-        }
-        Consumer reply = routing.directReply();
-        if (reply != null) {
-            reply.owner().deliver(reply, QueueEntry.unqueued(routed));
-        }
-        if (routing.delayed()) {
-            // Delayed delivery: what reached an x-delayed-message exchange waits in the schedule.
-            long g = vhost.scheduleDelayed(routing);
-            refused |= g == Queue.REFUSED;
-            generation = Math.max(generation, g);
-        }
+        long generation = vhost.enqueueRouted(routing);
         if (mandatory && !routing.routed()) {
             conn.writeWithContent(number, new BasicMethod.Return(312, "NO_ROUTE", message.exchange(),
-                    message.routingKey()), routed);
+                    message.routingKey()), routing.message());
         }
-        if (refused) {
+        if (generation == Queue.REFUSED || routing.rejected()) {
             routing.forgetDeduplicationKeys();
             return Queue.REFUSED;
         }

@@ -194,30 +194,10 @@ public final class DelayedMessages {
             return 0;
         }
         vhost.route(x, DelayHeader.delivered(s.message()), routing);
-        Message routed = routing.message();
-        List<Queue> queues = routing.queues();
-        long generation = 0;
-        boolean refused = false;
-        for (int i = 0; i < queues.size(); i++) {
-            long g = queues.get(i).enqueue(routed);
-            if (g == Queue.REFUSED) {
-                refused = true;
-            } else {
-                generation = Math.max(generation, g);
-            }
-        }
-        Consumer reply = routing.directReply();
-        if (reply != null) {
-            reply.owner().deliver(reply, QueueEntry.unqueued(routed));
-        }
-        if (routing.delayed()) {
-            // x-delay is negative by now, so no delayed exchange delays it again; should one
-            // ever do, the message is scheduled rather than lost.
-            long g = vhost.scheduleDelayed(routing);
-            refused |= g == Queue.REFUSED;
-            generation = Math.max(generation, g);
-        }
-        return refused ? Queue.REFUSED : generation;
+        // x-delay is negative by now, so no delayed exchange delays it again; should one ever
+        // do, the message is scheduled rather than lost. A queue's reject-publish limit turning
+        // it away is final: delivered as far as the schedule goes.
+        return vhost.enqueueRouted(routing);
     }
 
     // ---- lifecycle ----

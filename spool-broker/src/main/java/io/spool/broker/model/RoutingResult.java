@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <p>A message that reached an {@code x-delayed-message} exchange with a delay is not routed
  * through it: the exchange and the delay are noted instead ({@link #delayed()}), for the caller
- * to schedule with {@link VirtualHost#scheduleDelayed}.
+ * to schedule with {@link VirtualHost#enqueueRouted}.
  *
  * <p>Reused: one instance per publishing channel, reset before each route. Not thread-safe.
  */
@@ -33,6 +33,8 @@ public final class RoutingResult {
     private final ArrayList<Object> dedupKeys = new ArrayList<>(1);
     private Consumer directReply;
     private boolean directReplyAddressed;
+    /** A queue's reject-publish limit turned the message away (see VirtualHost#enqueueRouted). */
+    private boolean rejected;
     private Message message;
     // ---- delayed delivery ----
     private final ArrayList<DelayedHop> delayedHops = new ArrayList<>(1);
@@ -74,6 +76,7 @@ public final class RoutingResult {
         dedupKeys.clear();
         directReply = null;
         directReplyAddressed = false;
+        rejected = false;
         message = m;
     }
 
@@ -136,6 +139,15 @@ public final class RoutingResult {
     /** The consumer of a direct reply-to address the message was published to, or null. */
     public Consumer directReply() {
         return directReply;
+    }
+
+    /** Whether a matched queue's reject-publish limit turned the message away when it was enqueued. */
+    public boolean rejected() {
+        return rejected;
+    }
+
+    void markRejected() {
+        rejected = true;
     }
 
     /** The message to enqueue (with {@code BCC} removed when it had one). */

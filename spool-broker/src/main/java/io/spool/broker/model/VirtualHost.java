@@ -640,7 +640,7 @@ public final class VirtualHost {
      * {@link RoutingResult#delayed()}). Returns the group-commit generation to wait for before
      * confirming it (0: none), or {@link Queue#REFUSED} if the schedule could not take it.
      */
-    public long scheduleDelayed(RoutingResult result) {
+    private long scheduleDelayed(RoutingResult result) {
         DelayedMessages d = delayed;
         if (d == null) {
             return Queue.REFUSED;
@@ -654,6 +654,41 @@ public final class VirtualHost {
             generation = Math.max(generation, g);
         }
         return generation;
+    }
+
+    /**
+     * Hands a routed message to everything {@link #route} found: each matched queue, the
+     * consumer of a direct reply-to address, and the schedule of each delayed exchange reached.
+     * Returns the group-commit generation to wait for before the message counts as taken (0:
+     * none), or {@link Queue#REFUSED} if a queue or the schedule could not store it. A queue's
+     * reject-publish limit turning it away does not refuse it for the others; it is noted in
+     * {@link RoutingResult#rejected()}.
+     */
+    public long enqueueRouted(RoutingResult routing) {
+        Message routed = routing.message();
+        List<Queue> queues = routing.queues();
+        long generation = 0;
+        boolean refused = false;
+        for (int i = 0; i < queues.size(); i++) {
+            long g = queues.get(i).enqueue(routed);
+            if (g == Queue.REFUSED) {
+                refused = true;
+            } else if (g == Queue.REJECTED) {
+                routing.markRejected();
+            } else {
+                generation = Math.max(generation, g);
+            }
+        }
+        Consumer reply = routing.directReply();
+        if (reply != null) {
+            reply.owner().deliver(reply, QueueEntry.unqueued(routed));
+        }
+        if (routing.delayed()) {
+            long g = scheduleDelayed(routing);
+            refused |= g == Queue.REFUSED;
+            generation = Math.max(generation, g);
+        }
+        return refused ? Queue.REFUSED : generation;
     }
 
     /** Whether a message would reach a queue now if no delayed exchange held it back. */
