@@ -1,5 +1,6 @@
 package io.spool.bench.compare;
 
+import io.spool.bench.cli.DriverCommandLine;
 import io.spool.bench.store.HostInfo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,10 +23,10 @@ public final class CompareBenchmark {
 
     public static void main(String[] args) throws Exception {
         LocalDateTime start = LocalDateTime.now();
-        CompareOptions options;
+        CompareOptions options = DriverCommandLine.readOrExit(new CompareCommand(), args)
+                .options(start.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<Scenario> scenarios;
         try {
-            options = CompareOptions.parse(args, start.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             List<Scenario> table = ScenarioTable.read(options.scenarioTable(), options.quick());
             for (int id : options.scenarios()) {
                 if (table.stream().noneMatch(s -> s.id() == id)) {

@@ -1,10 +1,9 @@
 package io.spool.bench.compare;
 
+import io.spool.bench.cli.DriverCommandLine;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What a comparison run does, from the command line that {@code spool-bench/compare} builds.
@@ -55,97 +54,9 @@ record CompareOptions(
         Path resultsDir,
         Path workDir) {
 
-    /** Every option that takes a value; {@code --quick} is the one that takes none. */
-    private static final Set<String> VALUE_FLAGS = Set.of("--spool-home", "--revision", "--scenario-table",
-            "--perftest-classpath", "--perftest-version", "--rabbitmq-server", "--rabbitmq-version", "--scenarios",
-            "--brokers", "--rounds", "--heavy-rounds", "--warmup", "--settle", "--connect-timeout", "--quiet-cores",
-            "--quiet-wait", "--spool-java-opts", "--results", "--work");
-
+    /** The run {@code runId} that {@code args} ask for; bad input is an IllegalArgumentException saying what. */
     static CompareOptions parse(String[] args, String runId) {
-        Path spoolHome = Path.of(".");
-        String revision = "unknown";
-        Path table = null;
-        String classpath = null;
-        String perfTestVersion = "unknown";
-        Path rabbitServer = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
-        String rabbitVersion = "unknown";
-        boolean quick = false;
-        Set<Integer> scenarios = new TreeSet<>();
-        List<BrokerKind> brokers = List.of(BrokerKind.RABBITMQ, BrokerKind.SPOOL);
-        int rounds = 3;
-        int heavyRounds = -1;
-        Integer warmup = null;
-        Integer settle = null;
-        int connectTimeout = 300;
-        double quietCores = 0.5;
-        Integer quietWait = null;
-        String spoolJavaOpts = "";
-        Path results = null;
-        Path work = null;
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            if (flag.equals("--quick")) {
-                quick = true;
-                continue;
-            }
-            if (!VALUE_FLAGS.contains(flag)) {
-                throw new IllegalArgumentException("unknown option " + flag + " (--help lists them)");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(flag + " needs a value");
-            }
-            String v = args[++i];
-            switch (flag) {
-                case "--spool-home" -> spoolHome = Path.of(v);
-                case "--revision" -> revision = v;
-                case "--scenario-table" -> table = Path.of(v);
-                case "--perftest-classpath" -> classpath = v;
-                case "--perftest-version" -> perfTestVersion = v;
-                case "--rabbitmq-server" -> rabbitServer = Path.of(v);
-                case "--rabbitmq-version" -> rabbitVersion = v;
-                case "--scenarios" -> {
-                    for (String s : v.split(",")) {
-                        scenarios.add(integer(flag, s.trim()));
-                    }
-                }
-                case "--brokers" -> brokers = brokers(v);
-                case "--rounds" -> rounds = positive(flag, v);
-                case "--heavy-rounds" -> heavyRounds = positive(flag, v);
-                case "--warmup" -> warmup = integer(flag, v);
-                case "--settle" -> settle = integer(flag, v);
-                case "--connect-timeout" -> connectTimeout = positive(flag, v);
-                case "--quiet-cores" -> quietCores = decimal(flag, v);
-                case "--quiet-wait" -> quietWait = integer(flag, v);
-                case "--spool-java-opts" -> spoolJavaOpts = v.trim();
-                case "--results" -> results = Path.of(v);
-                case "--work" -> work = Path.of(v);
-                default -> throw new IllegalStateException("option " + flag + " is in VALUE_FLAGS but not handled");
-            }
-        }
-        // A quick run has seconds to spare for nothing: it proves the harness, it measures nothing.
-        if (warmup == null) {
-            warmup = quick ? 2 : 5;
-        }
-        if (settle == null) {
-            settle = quick ? 2 : 5;
-        }
-        if (quietWait == null) {
-            quietWait = quick ? 10 : 20;
-        }
-        if (table == null || classpath == null) {
-            throw new IllegalArgumentException("--scenario-table and --perftest-classpath are required (spool-bench/compare passes them)");
-        }
-        spoolHome = spoolHome.toAbsolutePath().normalize();
-        if (work == null) {
-            work = spoolHome.resolve("spool-bench/target/compare").resolve(runId);
-        }
-        if (results == null) {
-            // Figures of a quick run are not results: they stay with its logs.
-            results = quick ? work : spoolHome.resolve("spool-bench/results");
-        }
-        return new CompareOptions(runId, spoolHome, revision, table, classpath, perfTestVersion, rabbitServer,
-                rabbitVersion, quick, Set.copyOf(scenarios), brokers, rounds, heavyRounds < 0 ? rounds : heavyRounds, warmup,
-                settle, connectTimeout, quietCores, quietWait, spoolJavaOpts, results, work);
+        return DriverCommandLine.read(new CompareCommand(), args).options(runId);
     }
 
     int roundsOf(Scenario s) {
@@ -154,41 +65,5 @@ record CompareOptions(
 
     boolean selected(Scenario s) {
         return scenarios.isEmpty() || scenarios.contains(s.id());
-    }
-
-    private static List<BrokerKind> brokers(String v) {
-        List<BrokerKind> out = new ArrayList<>();
-        for (String s : v.split(",")) {
-            try {
-                out.add(BrokerKind.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--brokers takes rabbitmq, spool or both, got '" + s.trim() + "'");
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    private static int integer(String flag, String v) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " takes a whole number, got '" + v + "'");
-        }
-    }
-
-    private static double decimal(String flag, String v) {
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " takes a number, got '" + v + "'");
-        }
-    }
-
-    private static int positive(String flag, String v) {
-        int n = integer(flag, v);
-        if (n <= 0) {
-            throw new IllegalArgumentException(flag + " must be positive, got " + v);
-        }
-        return n;
     }
 }

@@ -1,5 +1,6 @@
 package io.spool.bench.store;
 
+import io.spool.bench.cli.DriverCommandLine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,20 +21,9 @@ public final class DelayBenchmark {
     private DelayBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.print(DelayOptions.USAGE);
-            return;
-        }
         LocalDateTime now = LocalDateTime.now();
-        DelayOptions options;
-        try {
-            options = DelayOptions.parse(args, now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        } catch (IllegalArgumentException e) {
-            System.err.println("delay-benchmark: " + e.getMessage());
-            System.err.print(DelayOptions.USAGE);
-            System.exit(2);
-            return;
-        }
+        DelayOptions options = DriverCommandLine.readOrExit(new DelayBenchmarkCommand(), args)
+                .options(now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(options.workDir());
 
         List<String> loads = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.spool.bench.store;
 
+import io.spool.bench.cli.DriverCommandLine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,20 +20,9 @@ public final class StoreBenchmark {
     private StoreBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.print(BenchOptions.USAGE);
-            return;
-        }
         LocalDateTime now = LocalDateTime.now();
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args, now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        } catch (IllegalArgumentException e) {
-            System.err.println("store-benchmark: " + e.getMessage());
-            System.err.print(BenchOptions.USAGE);
-            System.exit(2);
-            return;
-        }
+        BenchOptions options = DriverCommandLine.readOrExit(new StoreBenchmarkCommand(), args)
+                .options(now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(options.workDir());
 
         List<String> loads = new ArrayList<>();

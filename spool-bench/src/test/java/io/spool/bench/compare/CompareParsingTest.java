@@ -80,17 +80,46 @@ class CompareParsingTest {
     }
 
     @Test
+    void spoolJavaOptsArePassedOnAsGiven() {
+        assertThat(CompareOptions.parse(args("--spool-java-opts", " -Xmx1g -XX:+UseZGC "), "x").spoolJavaOpts())
+                .isEqualTo("-Xmx1g -XX:+UseZGC");
+        assertThat(CompareOptions.parse(args("--spool-java-opts", "@/tmp/broker.opts"), "x").spoolJavaOpts())
+                .isEqualTo("@/tmp/broker.opts");
+        assertThat(CompareOptions.parse(args(), "x").spoolJavaOpts()).isEmpty();
+    }
+
+    @Test
+    void heavyScenariosTakeTheRoundsUnlessGivenTheirOwn() {
+        assertThat(CompareOptions.parse(args("--rounds", "2"), "x").heavyRounds()).isEqualTo(2);
+        assertThat(CompareOptions.parse(args("--rounds", "2", "--heavy-rounds", "1"), "x").heavyRounds()).isEqualTo(1);
+    }
+
+    @Test
+    void brokersOptionNamesThemInLowerCase() {
+        assertThat(CompareOptions.parse(args(), "x").brokers()).containsExactly(BrokerKind.RABBITMQ, BrokerKind.SPOOL);
+        assertThat(CompareOptions.parse(args("--brokers", "spool"), "x").brokers()).containsExactly(BrokerKind.SPOOL);
+    }
+
+    @Test
     void badOptionValuesAreNamedInTheError() {
         assertThatThrownBy(() -> CompareOptions.parse(args("--rounds", "three"), "x"))
-                .hasMessage("--rounds takes a whole number, got 'three'");
+                .hasMessage("Invalid value for option '--rounds': 'three' is not an int");
         assertThatThrownBy(() -> CompareOptions.parse(args("--rounds", "0"), "x"))
-                .hasMessage("--rounds must be positive, got 0");
+                .hasMessage("Invalid value for option '--rounds': '0' is not positive");
         assertThatThrownBy(() -> CompareOptions.parse(args("--brokers", "kafka"), "x"))
-                .hasMessage("--brokers takes rabbitmq, spool or both, got 'kafka'");
+                .hasMessage("Invalid value for option '--brokers' (BROKER): expected one of [RABBITMQ, SPOOL] "
+                        + "(case-insensitive) but was 'kafka'");
         assertThatThrownBy(() -> CompareOptions.parse(args("--fast"), "x"))
-                .hasMessage("unknown option --fast (--help lists them)");
+                .hasMessage("Unknown option: '--fast'");
         assertThatThrownBy(() -> CompareOptions.parse(args("--rounds"), "x"))
-                .hasMessage("--rounds needs a value");
+                .hasMessage("Missing required parameter for option '--rounds' (N)");
+    }
+
+    @Test
+    void whatTheScriptPassesIsRequired() {
+        assertThatThrownBy(() -> CompareOptions.parse(new String[] {"--quick"}, "x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Missing required options: '--scenario-table=FILE', '--perftest-classpath=CP'");
     }
 
     @Test
