@@ -87,7 +87,9 @@ public final class RecordingConsumer extends DefaultConsumer {
     /** The next delivery not yet taken; fails if none arrives within a generous timeout. */
     public Received next() throws InterruptedException {
         Received r = unread.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-        assertThat(r).as("a delivery within %d s (received %d so far)", WAIT_SECONDS, all.size()).isNotNull();
+        // A channel the broker closed explains a missing delivery: say so in the failure.
+        assertThat(r).as("a delivery within %d s (received %d so far; channel %s)", WAIT_SECONDS, all.size(),
+                getChannel().isOpen() ? "open" : "closed: " + getChannel().getCloseReason()).isNotNull();
         return r;
     }
 
