@@ -115,10 +115,11 @@ public final class GroupCommit implements AutoCloseable {
     private void run() {
         // Segments written but not yet fsynced; kept across a failed commit so they are retried.
         List<Segment> toSync = new ArrayList<>();
+        List<Segment> synced = new ArrayList<>();
         while (running) {
             try {
                 if (!dirty.isEmpty() || !waiters.isEmpty()) {
-                    commitOnce(toSync);
+                    commitOnce(toSync, synced);
                 } else {
                     LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(LAZY_FLUSH_MILLIS));
                 }
@@ -163,7 +164,8 @@ public final class GroupCommit implements AutoCloseable {
         }
     }
 
-    private void commitOnce(List<Segment> toSync) {
+    private void commitOnce(List<Segment> toSync, List<Segment> synced) {
+        synced.clear();
         long upTo = generation.get();
         CommitParticipant s;
         int stores = dirty.size();
@@ -188,7 +190,7 @@ public final class GroupCommit implements AutoCloseable {
                 failed("fsync of " + segment.dataPath + " failed", e);
                 return;
             }
-            toSync.remove(toSync.size() - 1);
+            synced.add(toSync.remove(toSync.size() - 1));
         }
         commits.incrementAndGet();
         if (failing) {
@@ -203,6 +205,16 @@ public final class GroupCommit implements AutoCloseable {
                 w.run();
             } catch (RuntimeException e) {
                 log.error("a commit callback failed", e);
+            }
+        }
+        // After the callbacks, so that confirms do not wait for it.
+        for (Segment segment : synced) {
+            try {
+                segment.zeroAhead();
+            } catch (IOException e) {
+                // Appends grow the file instead and only their fsyncs get slower; a full disk
+                // is reported by the disk alarm and by the appends themselves.
+                log.debug("cannot write zeros ahead in {}", segment.dataPath, e);
             }
         }
     }

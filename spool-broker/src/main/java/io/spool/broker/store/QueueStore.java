@@ -154,8 +154,10 @@ public final class QueueStore extends CommitParticipant {
             if (r.cutBytes() > 0) {
                 log.warn("queue store {}: cutting {} bytes of torn or damaged tail from segment {} at offset {}",
                         dir.getFileName(), r.cutBytes(), id, r.goodEnd());
-                s.truncate(r.goodEnd());
                 cut += r.cutBytes();
+            }
+            if (r.tail() > 0) {
+                s.truncate(r.goodEnd());
             }
             if (r.damaged() > 0) {
                 log.warn("queue store {}: skipped {} damaged region(s) in segment {}", dir.getFileName(), r.damaged(), id);
@@ -283,7 +285,8 @@ public final class QueueStore extends CommitParticipant {
         flushBuffer();
         Segment old = current;
         try {
-            current = Segment.create(dir, nextSegmentId++, durable);
+            // Zeros go ahead of a durable queue's records, up to the segment's size (see Segment).
+            current = Segment.create(dir, nextSegmentId++, durable, durable ? segmentSize : 0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a segment in " + dir, e);
         }
@@ -502,7 +505,7 @@ public final class QueueStore extends CommitParticipant {
     public long diskBytes() {
         long total = 0;
         for (Segment s : segments.values()) {
-            total += s.fileSize();
+            total += s.bytesOnDisk();
         }
         return total;
     }

@@ -226,8 +226,10 @@ public final class ScheduleStore extends CommitParticipant {
                 if (r.cutBytes() > 0) {
                     log.warn("schedule {}: cutting {} bytes of torn or damaged tail from file {} at offset {}",
                             levelDir.getFileName(), r.cutBytes(), id, r.goodEnd());
-                    s.truncate(r.goodEnd());
                     cut += r.cutBytes();
+                }
+                if (r.tail() > 0) {
+                    s.truncate(r.goodEnd());
                 }
                 long index = id / PARTS_PER_SLICE;
                 ScheduleSlice slice = slices[level].get(index);

@@ -8,7 +8,9 @@ import java.util.zip.CRC32C;
 /**
  * Walks a segment file record by record and checks each one (magic, length, CRC) the way
  * recovery needs it, trusting nothing. A bad record followed by good ones is skipped (damage
- * in the middle); bad bytes after the last good record are a torn tail the caller cuts.
+ * in the middle); bad bytes after the last good record are a torn tail the caller cuts. Zeros
+ * and nothing else after the last good record are space written ahead (see {@link Segment}),
+ * which the caller cuts too, but as no damage.
  *
  * <p>Reads through a 1 MiB window so a scan costs about one read per MiB; a record larger than
  * the window has its CRC computed in pieces. One scanner per thread.
@@ -29,8 +31,18 @@ final class SegmentScanner {
         void record(long offset, int length) throws IOException;
     }
 
-    /** What a scan found: where the good data ends, and what was bad. */
-    record Result(int records, int damaged, long goodEnd, long cutBytes) {}
+    /**
+     * What a scan found: where the good data ends, and what was bad. {@code cutBytes} follow
+     * the good data and are damage: a torn tail. {@code zeroBytes} follow it instead when they
+     * are all zeros, written ahead of the data.
+     */
+    record Result(int records, int damaged, long goodEnd, long cutBytes, long zeroBytes) {
+
+        /** Bytes after the good data, damage or zeros: where a recovered file is cut. */
+        long tail() {
+            return cutBytes + zeroBytes;
+        }
+    }
 
     private static final int WINDOW = 1 << 20;
     private static final int MIN_PAYLOAD = MessageRecord.FIXED + 1 + 1 + 4;
@@ -63,9 +75,14 @@ final class SegmentScanner {
         int damaged = 0;
         long goodEnd = from;
         long pos = from;
+        boolean zeroTail = false;
         while (pos < size && !stopped) {
             int length = validRecordAt(pos);
             if (length < 0) {
+                if (pos == goodEnd && zerosToEnd(pos)) {
+                    zeroTail = true;
+                    break;
+                }
                 long next = resync(pos + 1);
                 if (next < 0) {
                     break;
@@ -79,7 +96,8 @@ final class SegmentScanner {
             pos += MessageRecord.HEADER + length;
             goodEnd = pos;
         }
-        return new Result(records, damaged, goodEnd, size - goodEnd);
+        long tail = size - goodEnd;
+        return zeroTail ? new Result(records, damaged, goodEnd, 0, tail) : new Result(records, damaged, goodEnd, tail, 0);
     }
 
     /** Ends the scan once the visitor returns; the result's {@code goodEnd} is where to go on. */
@@ -132,6 +150,19 @@ final class SegmentScanner {
         int propsLength = props.getInt(props.position());
         int bodySize = (int) (at + length - (propsAt + 4 + propsLength));
         visitor.record(pos, length, persistent, priority, expiresAt, bodySize);
+    }
+
+    /** True if the file holds nothing but zeros from {@code from} to its end. */
+    private boolean zerosToEnd(long from) throws IOException {
+        for (long at = from; at < size; ) {
+            int n = (int) Math.min(Segment.MAX_ZEROS, size - at);
+            ByteBuffer b = bytes(at, n);
+            if (b == null || b.mismatch(Segment.ZEROS.duplicate().limit(n)) >= 0) {
+                return false;
+            }
+            at += n;
+        }
+        return true;
     }
 
     /** Finds the next offset at or after {@code from} where a whole valid record starts. */

@@ -106,9 +106,9 @@ class DamagedStoreTest {
             f.seek(flipAt);
             f.write(b ^ (1 << random.nextInt(8)));
         }
-        // Cut the last segment anywhere.
+        // Cut the last segment anywhere in its records.
         Path last = segments.getLast();
-        long lastSize = Files.size(last);
+        long lastSize = records.getLast().end();
         long cutAt = 1 + (long) (random.nextDouble() * (lastSize - 1));
         try (RandomAccessFile f = new RandomAccessFile(last.toFile(), "rw")) {
             f.setLength(cutAt);
@@ -174,11 +174,14 @@ class DamagedStoreTest {
         }
     }
 
-    /** Walks a segment file record by record; every record in it must be whole. */
+    /**
+     * Walks a segment file record by record; every record in it must be whole, and only zeros
+     * (written ahead of the records) may follow the last.
+     */
     private static List<Record> records(Path segment) throws IOException {
         ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(segment));
         List<Record> out = new ArrayList<>();
-        while (file.hasRemaining()) {
+        while (file.hasRemaining() && !onlyZerosLeft(file)) {
             int offset = file.position();
             assertThat(file.getInt()).as("magic at %d of %s", offset, segment).isEqualTo(MAGIC);
             int length = file.getInt();
@@ -196,6 +199,15 @@ class DamagedStoreTest {
             out.add(new Record(segment, offset, length, new String(body, StandardCharsets.UTF_8)));
         }
         return out;
+    }
+
+    private static boolean onlyZerosLeft(ByteBuffer b) {
+        for (int i = b.position(); i < b.limit(); i++) {
+            if (b.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void skip(ByteBuffer b, int n) {

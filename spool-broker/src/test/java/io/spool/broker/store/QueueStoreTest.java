@@ -1,6 +1,7 @@
 package io.spool.broker.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.spool.broker.model.Message;
 import io.spool.broker.model.MessageProperties;
@@ -10,6 +11,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -131,7 +133,8 @@ class QueueStoreTest {
             commit.flushNow();
             crash(store);
             Path segment = onlySegment(d);
-            long size = Files.size(segment);
+            long recordSize = MessageRecord.size(message(0, true));
+            long size = 100 * recordSize;
             long cutAt = 1 + (long) (random.nextDouble() * (size - 1));
             try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
                 f.setLength(cutAt);
@@ -143,12 +146,80 @@ class QueueStoreTest {
             for (int i = 0; i < bodies.size(); i++) {
                 assertThat(bodies.get(i)).isEqualTo(String.format("body-%03d", i));
             }
-            long recordSize = size / 100;
             assertThat(bodies.size()).isEqualTo((int) (cutAt / recordSize));
             assertThat(r.cutBytes()).isEqualTo(cutAt - bodies.size() * recordSize);
             assertThat(r.damaged()).isZero();
             assertThat(Files.size(segment)).isEqualTo(bodies.size() * recordSize);
         }
+    }
+
+    @Test
+    void zerosWrittenAheadOfPersistentRecordsAreCutAtRecoveryAsNoDamage() throws IOException {
+        QueueStore store = QueueStore.create(dir, true, commit, lock, 1 << 20);
+        synchronized (lock) {
+            for (int i = 0; i < 100; i++) {
+                store.append(message(i, true), true, 0, Long.MAX_VALUE);
+            }
+        }
+        commit.flushNow();
+        Path segment = onlySegment(dir);
+        long dataEnd = 100L * MessageRecord.size(message(0, true));
+        // the commit writes zeros ahead of what it has just fsynced
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.size(segment) > dataEnd);
+        crash(store);
+
+        QueueStore.Recovery r = QueueStore.recover(dir, commit, lock, 1 << 20);
+        assertThat(r.recovered()).isEqualTo(100);
+        assertThat(bodies(r)).first().isEqualTo("body-000");
+        assertThat(r.cutBytes()).isZero();
+        assertThat(r.damaged()).isZero();
+        assertThat(Files.size(segment)).isEqualTo(dataEnd);
+    }
+
+    @Test
+    void aTornRecordBeforeZerosWrittenAheadIsCutAsDamage() throws IOException {
+        QueueStore store = QueueStore.create(dir, true, commit, lock, 1 << 20);
+        synchronized (lock) {
+            for (int i = 0; i < 10; i++) {
+                store.append(message(i, true), true, 0, Long.MAX_VALUE);
+            }
+        }
+        commit.flushNow();
+        crash(store);
+        Path segment = onlySegment(dir);
+        long recordSize = MessageRecord.size(message(0, true));
+        long size = Files.size(segment);
+        // The last record's header reached the disk, its payload did not.
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+            f.seek(9 * recordSize + MessageRecord.HEADER);
+            f.write(new byte[(int) recordSize - MessageRecord.HEADER]);
+        }
+
+        QueueStore.Recovery r = QueueStore.recover(dir, commit, lock, 1 << 20);
+        assertThat(r.recovered()).isEqualTo(9);
+        assertThat(r.cutBytes()).isEqualTo(size - 9 * recordSize);
+        assertThat(Files.size(segment)).isEqualTo(9 * recordSize);
+    }
+
+    @Test
+    void transientRecordsAreWrittenWithoutZerosAhead() throws IOException {
+        Path transientDir = dir.resolve("transient");
+        Path persistentDir = dir.resolve("persistent");
+        QueueStore transientStore = QueueStore.create(transientDir, true, commit, lock, 1 << 20);
+        QueueStore persistentStore = QueueStore.create(persistentDir, true, commit, lock, 1 << 20);
+        synchronized (lock) {
+            for (int i = 0; i < 100; i++) {
+                transientStore.append(message(i, false), false, 0, Long.MAX_VALUE);
+                persistentStore.append(message(i, true), true, 0, Long.MAX_VALUE);
+            }
+        }
+        commit.flushNow();
+        // Once the commit has written zeros ahead of the persistent records, it is done with both.
+        long persistentEnd = 100L * MessageRecord.size(message(0, true));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.size(onlySegment(persistentDir)) > persistentEnd);
+        crash(transientStore);
+        crash(persistentStore);
+        assertThat(Files.size(onlySegment(transientDir))).isEqualTo(100L * MessageRecord.size(message(0, false)));
     }
 
     @Test
@@ -165,7 +236,7 @@ class QueueStoreTest {
             commit.flushNow();
             crash(store);
             Path segment = onlySegment(d);
-            long recordSize = Files.size(segment) / 100;
+            long recordSize = MessageRecord.size(message(0, true));
             int victim = 1 + random.nextInt(97);
             long at = victim * recordSize + random.nextInt((int) recordSize);
             try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
