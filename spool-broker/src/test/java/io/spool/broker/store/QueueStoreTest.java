@@ -124,15 +124,7 @@ class QueueStoreTest {
         Random random = new Random(42);
         for (int round = 0; round < 20; round++) {
             Path d = dir.resolve("round-" + round);
-            QueueStore store = QueueStore.create(d, true, commit, lock, 1 << 20);
-            synchronized (lock) {
-                for (int i = 0; i < 100; i++) {
-                    store.append(message(i, true), true, 0, Long.MAX_VALUE);
-                }
-            }
-            commit.flushNow();
-            crash(store);
-            Path segment = onlySegment(d);
+            Path segment = crashedStoreOf(d, 100);
             long recordSize = MessageRecord.size(message(0, true));
             long size = 100 * recordSize;
             long cutAt = 1 + (long) (random.nextDouble() * (size - 1));
@@ -155,18 +147,9 @@ class QueueStoreTest {
 
     @Test
     void zerosWrittenAheadOfPersistentRecordsAreCutAtRecoveryAsNoDamage() throws IOException {
-        QueueStore store = QueueStore.create(dir, true, commit, lock, 1 << 20);
-        synchronized (lock) {
-            for (int i = 0; i < 100; i++) {
-                store.append(message(i, true), true, 0, Long.MAX_VALUE);
-            }
-        }
-        commit.flushNow();
-        Path segment = onlySegment(dir);
+        // waits for the zeros the commit writes ahead of what it has just fsynced
+        Path segment = crashedStoreOf(dir, 100);
         long dataEnd = 100L * MessageRecord.size(message(0, true));
-        // the commit writes zeros ahead of what it has just fsynced
-        await().atMost(Duration.ofSeconds(10)).until(() -> Files.size(segment) > dataEnd);
-        crash(store);
 
         QueueStore.Recovery r = QueueStore.recover(dir, commit, lock, 1 << 20);
         assertThat(r.recovered()).isEqualTo(100);
@@ -178,15 +161,7 @@ class QueueStoreTest {
 
     @Test
     void aTornRecordBeforeZerosWrittenAheadIsCutAsDamage() throws IOException {
-        QueueStore store = QueueStore.create(dir, true, commit, lock, 1 << 20);
-        synchronized (lock) {
-            for (int i = 0; i < 10; i++) {
-                store.append(message(i, true), true, 0, Long.MAX_VALUE);
-            }
-        }
-        commit.flushNow();
-        crash(store);
-        Path segment = onlySegment(dir);
+        Path segment = crashedStoreOf(dir, 10);
         long recordSize = MessageRecord.size(message(0, true));
         long size = Files.size(segment);
         // The last record's header reached the disk, its payload did not.
@@ -227,15 +202,7 @@ class QueueStoreTest {
         Random random = new Random(7);
         for (int round = 0; round < 20; round++) {
             Path d = dir.resolve("round-" + round);
-            QueueStore store = QueueStore.create(d, true, commit, lock, 1 << 20);
-            synchronized (lock) {
-                for (int i = 0; i < 100; i++) {
-                    store.append(message(i, true), true, 0, Long.MAX_VALUE);
-                }
-            }
-            commit.flushNow();
-            crash(store);
-            Path segment = onlySegment(d);
+            Path segment = crashedStoreOf(d, 100);
             long recordSize = MessageRecord.size(message(0, true));
             int victim = 1 + random.nextInt(97);
             long at = victim * recordSize + random.nextInt((int) recordSize);
@@ -338,6 +305,27 @@ class QueueStoreTest {
         assertThat(bodies(r)).containsExactly("body-010", "body-011", "body-012", "body-013", "body-014", "body-015",
                 "body-016", "body-017", "body-018", "body-019");
         assertThat(r.acked()).isZero();
+    }
+
+    /**
+     * Appends persistent messages 0 to n-1 to a new store in {@code d}, waits until the group
+     * commit has fsynced them and written zeros ahead of them, then crashes the store. Returns
+     * its one segment file.
+     */
+    private Path crashedStoreOf(Path d, int n) throws IOException {
+        QueueStore store = QueueStore.create(d, true, commit, lock, 1 << 20);
+        synchronized (lock) {
+            for (int i = 0; i < n; i++) {
+                store.append(message(i, true), true, 0, Long.MAX_VALUE);
+            }
+        }
+        commit.flushNow();
+        Path segment = onlySegment(d);
+        long dataEnd = n * (long) MessageRecord.size(message(0, true));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> Files.size(segment) > dataEnd);
+        crash(store);
+        return segment;
     }
 
     /** What a kill -9 leaves: files as flushed, no clean-shutdown mark. Frees the buffers. */
