@@ -35,6 +35,7 @@ final class AmqpWorker<T> implements Worker, Connector.Part {
     final AmqpJobQueue<T> queue;
     final JobHandler<T> handler;
     final int maxAttempts;
+    final int maxDeliveries;
     final Duration timeout;
     final Backoff backoff;
     private final int prefetch;
@@ -52,6 +53,7 @@ final class AmqpWorker<T> implements Worker, Connector.Part {
         this.queue = queue;
         this.handler = settings.handler();
         this.maxAttempts = settings.maxAttempts();
+        this.maxDeliveries = settings.maxDeliveries();
         this.timeout = settings.timeout();
         this.backoff = settings.backoff();
         this.prefetch = settings.prefetch();

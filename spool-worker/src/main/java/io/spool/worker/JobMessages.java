@@ -10,6 +10,8 @@ import java.util.Map;
 final class JobMessages {
 
     static final String JSON = "application/json";
+    /** Set by the broker on a redelivery (Spool's queues, RabbitMQ's quorum queues). */
+    static final String DELIVERY_COUNT = "x-delivery-count";
 
     private JobMessages() {
     }
@@ -49,6 +51,15 @@ final class JobMessages {
         return v instanceof Number n ? Math.max(1, n.intValue()) : 1;
     }
 
+    /**
+     * How many earlier deliveries of this message came back to its queue unsettled: the
+     * broker's {@code x-delivery-count}, 0 when it set none.
+     */
+    static int returnedDeliveries(AMQP.BasicProperties props) {
+        Object v = header(props, DELIVERY_COUNT);
+        return v instanceof Number n ? Math.max(0, n.intValue()) : 0;
+    }
+
     static String parentId(AMQP.BasicProperties props) {
         return string(props, Headers.PARENT_ID);
     }
@@ -74,8 +85,14 @@ final class JobMessages {
         return h == null ? null : h.get(name);
     }
 
-    /** The headers of a delivered job, as a table that can be changed for a copy. */
+    /**
+     * The headers of a delivered job, as a table that can be changed for a copy. The broker's
+     * delivery count is left out: it counted the deliveries of this message, and a copy (a
+     * retry, a dead letter replayed by hand) starts its own count.
+     */
     static Map<String, Object> headersOf(AMQP.BasicProperties props) {
-        return props.getHeaders() == null ? new HashMap<>() : new HashMap<>(props.getHeaders());
+        Map<String, Object> headers = props.getHeaders() == null ? new HashMap<>() : new HashMap<>(props.getHeaders());
+        headers.remove(DELIVERY_COUNT);
+        return headers;
     }
 }

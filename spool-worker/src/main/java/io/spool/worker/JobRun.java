@@ -49,6 +49,14 @@ final class JobRun<T> {
     }
 
     void run() {
+        int returned = JobMessages.returnedDeliveries(delivery.props);
+        if (returned >= worker.maxDeliveries) {
+            // Not run again: it may be what stopped the workers before.
+            if (delivery.move(JobDelivery.State.RUNNING, JobDelivery.State.SETTLING)) {
+                settle(() -> fail(new RedeliveryLimitException(returned + 1)));
+            }
+            return;
+        }
         RunContext ctx = new RunContext(client, jobId, queue, attempt, worker.maxAttempts, delivery.redelivered,
                 Instant.now().plus(worker.timeout), JobMessages.dedupKey(delivery.props), parentId);
         emit(JobEvent.Type.STARTED, null, 0);
@@ -56,12 +64,19 @@ final class JobRun<T> {
         if (!delivery.move(JobDelivery.State.RUNNING, JobDelivery.State.SETTLING)) {
             return; // the worker shut down past its deadline and handed the job back
         }
-        try {
+        settle(() -> {
             if (failure == null) {
                 succeed(ctx);
             } else {
                 fail(failure);
             }
+        });
+    }
+
+    /** Runs a settling step; if what it publishes is not confirmed, hands the job back. */
+    private void settle(Runnable step) {
+        try {
+            step.run();
         } catch (PublishException e) {
             // Nothing was acked: the job goes back to the queue and runs again.
             log.error("job {} of queue '{}' could not be settled ({}); handing it back", jobId, queue, e.getMessage());

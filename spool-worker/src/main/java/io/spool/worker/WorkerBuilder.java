@@ -23,6 +23,7 @@ public final class WorkerBuilder<T> {
     private int prefetch = -1;
     private Duration timeout = Duration.ofMinutes(5);
     private int maxAttempts = 5;
+    private int maxDeliveries = 20;
     private Duration backoffInitial = Duration.ofSeconds(1);
     private Duration backoffMax = Duration.ofMinutes(5);
     private double jitter = 0.5;
@@ -72,6 +73,22 @@ public final class WorkerBuilder<T> {
             throw new IllegalArgumentException("max attempts must be between 1 and 100, got " + n);
         }
         this.maxAttempts = n;
+        return this;
+    }
+
+    /**
+     * Deliveries of one attempt that may come back unsettled before the job is dead-lettered
+     * with {@link RedeliveryLimitException}; default 20, as RabbitMQ's quorum queues. A job comes
+     * back unsettled when the worker holding it dies or shuts down before it finishes; a job that
+     * crashes every worker that runs it would otherwise go round for ever. The count is the
+     * broker's {@code x-delivery-count} header, which Spool's queues and RabbitMQ's quorum queues
+     * set; on a RabbitMQ classic queue there is none and this limit never applies.
+     */
+    public WorkerBuilder<T> maxDeliveries(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("max deliveries must be at least 1, got " + n);
+        }
+        this.maxDeliveries = n;
         return this;
     }
 
@@ -142,6 +159,10 @@ public final class WorkerBuilder<T> {
 
     int maxAttempts() {
         return maxAttempts;
+    }
+
+    int maxDeliveries() {
+        return maxDeliveries;
     }
 
     Backoff backoff() {

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -151,6 +153,49 @@ class RetryAndDeadLetterTest {
                 .startsWith("the job is not JSON of " + Encode.class.getName());
         assertThat(dead.getProps().getMessageId()).as("given an id, for the record").isNotBlank();
         assertThat(runs).hasValue(0);
+    }
+
+    @Test
+    void aJobThatStopsEveryWorkerRunningItIsDeadLetteredOnceItsDeliveriesRunOut() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        String id = null;
+        // Three worker processes in turn take the job and stop while it runs: a shutdown past
+        // its deadline hands the job back unsettled, as the death of the process does.
+        for (int i = 0; i < 3; i++) {
+            SpoolJobs jobs = clients.connect();
+            JobQueue<Encode> q = jobs.queue("encode", Encode.class);
+            if (id == null) {
+                id = q.publish(new Encode("crash.mkv"));
+            }
+            CountDownLatch running = new CountDownLatch(1);
+            Worker w = jobs.worker(q).maxDeliveries(3).handle((job, ctx) -> {
+                runs.incrementAndGet();
+                running.countDown();
+                new CountDownLatch(1).await(); // until the shutdown interrupts it
+            }).start();
+            assertThat(running.await(20, TimeUnit.SECONDS)).as("run " + (i + 1) + " started").isTrue();
+            assertThat(w.close(Duration.ofMillis(50))).as("still running at the deadline").isFalse();
+            jobs.close();
+        }
+
+        SpoolJobs jobs = clients.connect();
+        JobQueue<Encode> q = jobs.queue("encode", Encode.class);
+        List<JobEvent> events = new CopyOnWriteArrayList<>();
+        jobs.events().subscribe("encode.*", events::add);
+        jobs.worker(q).maxDeliveries(3).handle((job, ctx) -> runs.incrementAndGet()).start();
+
+        Channel ch = broker.connect().createChannel();
+        GetResponse dead = await().atMost(Duration.ofSeconds(20)).until(() -> ch.basicGet("encode.dead", true),
+                r -> r != null);
+        assertThat(runs).as("not run a fourth time").hasValue(3);
+        assertThat(dead.getProps().getMessageId()).isEqualTo(id);
+        Map<String, Object> h = dead.getProps().getHeaders();
+        assertThat(h.get(Headers.ERROR_CLASS).toString()).isEqualTo(RedeliveryLimitException.class.getName());
+        assertThat(h.get(Headers.ERROR_MESSAGE).toString()).startsWith("delivered 4 times without being settled");
+        assertThat(h).as("a replayed copy starts its own count").doesNotContainKey("x-delivery-count");
+        await().until(() -> events.stream().map(JobEvent::type).toList(),
+                types -> types.equals(List.of(JobEvent.Type.FAILED, JobEvent.Type.DEAD)));
+        assertThat(ch.queueDeclarePassive("encode").getMessageCount()).isZero();
     }
 
     @Test
