@@ -303,7 +303,9 @@ final class AmqpChannel implements ConsumerOwner {
         long generation = route(exchange, message, m.mandatory());
         if (confirmMode) {
             if (generation == Queue.REFUSED) {
-                replyWhenDurable(-seq, 0);
+                // Once the key it left behind is forgotten on disk too, or a retry after a
+                // crash would be taken for a duplicate of a message that was never stored.
+                replyWhenDurable(-seq, routing.keyLogGeneration());
             } else {
                 replyWhenDurable(seq, generation);
             }
@@ -312,7 +314,8 @@ final class AmqpChannel implements ConsumerOwner {
 
     /**
      * Routes and enqueues a message. Returns the group-commit generation it must wait for to
-     * be durable (0: none), or {@link Queue#REFUSED} if a queue did not take it.
+     * be durable (0: none), or {@link Queue#REFUSED} if a queue did not take it. A key an
+     * exchange logged on the way counts: the confirm says the key is safe too.
      */
     private long route(Exchange exchange, Message message, boolean mandatory) {
         vhost.route(exchange, message, routing);
@@ -325,7 +328,7 @@ final class AmqpChannel implements ConsumerOwner {
             routing.forgetDeduplicationKeys();
             return Queue.REFUSED;
         }
-        return generation;
+        return Math.max(generation, routing.keyLogGeneration());
     }
 
     /**

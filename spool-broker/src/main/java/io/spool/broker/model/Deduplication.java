@@ -1,5 +1,12 @@
 package io.spool.broker.model;
 
+import io.spool.broker.store.DeduplicationLog;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The deduplication of one exchange or queue: its settings, the keys it remembers and how many
  * duplicates it dropped. Thread-safe; an exchange's publishers race through it, a queue calls it
@@ -11,8 +18,18 @@ package io.spool.broker.model;
  * in the queue, ready or unacknowledged (and within the TTL and size bounds, if it has them);
  * the key is released when the message is acked, dropped, expired, dead-lettered or purged.
  * These are the plugin's two semantics.
+ *
+ * <p>An exchange that keeps its keys on disk has a {@link DeduplicationLog}: every key
+ * remembered or forgotten is logged, under this object's lock, before the message goes on to
+ * its queues. The log is rewritten with the live keys once it holds more than twice as many
+ * records as the cache holds keys (and at least {@link #MIN_LOG_REWRITE}).
  */
 final class Deduplication {
+
+    private static final Logger log = LoggerFactory.getLogger(Deduplication.class);
+
+    /** Records a log holds before it is worth rewriting, however few keys are live. */
+    static final int MIN_LOG_REWRITE = 1024;
 
     /** {@link #admit}'s answer for a duplicate. */
     static final Object DUPLICATE = new Object();
@@ -20,6 +37,9 @@ final class Deduplication {
     private final DeduplicationCache cache = new DeduplicationCache();
     private volatile DeduplicationSettings settings = DeduplicationSettings.OFF;
     private long duplicates;
+    private volatile DeduplicationLog keyLog;
+    /** The log's record count at which it is rewritten next. */
+    private long rewriteAt;
 
     /** Takes new settings (from a declaration or a policy); turned off, it forgets every key. */
     synchronized void configure(DeduplicationSettings s) {
@@ -29,10 +49,20 @@ final class Deduplication {
         } else {
             cache.clear();
         }
+        if (keyLog != null) {
+            // Keys dropped for a smaller size must not come back from the log later.
+            rewriteLog(System.currentTimeMillis());
+        }
     }
 
     boolean enabled() {
         return settings.enabled();
+    }
+
+    /** Keys are to be kept on disk ({@code x-cache-persistence: disk}). */
+    boolean onDisk() {
+        DeduplicationSettings s = settings;
+        return s.enabled() && s.onDisk();
     }
 
     /**
@@ -45,7 +75,7 @@ final class Deduplication {
         if (!settings.enabled()) {
             return null;
         }
-        Object key = DeduplicationSettings.keyOf(m);
+        Object key = DeduplicationKeys.of(m);
         if (key == null) {
             return null;
         }
@@ -55,7 +85,11 @@ final class Deduplication {
                 duplicates++;
                 return DUPLICATE;
             }
-            cache.put(key, settings.ttlOf(m), DeduplicationCache.NO_POSITION, now);
+            long expiresAt = cache.put(key, settings.ttlOf(m), DeduplicationCache.NO_POSITION, now);
+            if (keyLog != null) {
+                keyLog.remembered(DeduplicationKeys.encode(key), expiresAt);
+                rewriteLogIfDue(now);
+            }
             return key;
         }
     }
@@ -63,6 +97,82 @@ final class Deduplication {
     /** For an exchange: forgets a key {@link #check} remembered, because its message was refused. */
     synchronized void forget(Object key) {
         cache.remove(key);
+        if (keyLog != null) {
+            keyLog.forgotten(DeduplicationKeys.encode(key));
+        }
+    }
+
+    /**
+     * For an exchange that keeps its keys on disk: takes the keys its log holds (oldest first,
+     * within the current cache size), then logs every key from now on. The log is rewritten at
+     * once, so what a crash left behind is replaced by a clean copy.
+     */
+    synchronized void attachLog(DeduplicationLog keyLog) throws IOException {
+        long now = System.currentTimeMillis();
+        for (DeduplicationLog.Replayed r : keyLog.replayed()) {
+            Object key;
+            try {
+                key = DeduplicationKeys.decode(r.key());
+            } catch (RuntimeException e) {
+                log.warn("{}: skipping a key that cannot be read: {}", keyLog, e.toString());
+                continue;
+            }
+            if (r.forgotten() || r.expiresAt() <= now) {
+                cache.remove(key);
+            } else {
+                cache.putUntil(key, r.expiresAt());
+            }
+        }
+        keyLog.rewrite(liveEntries(now));
+        this.keyLog = keyLog;
+        rewriteAt = keyLog.records() + nextRewrite();
+    }
+
+    boolean hasLog() {
+        return keyLog != null;
+    }
+
+    /**
+     * A group-commit generation after every key this exchange has logged: a publish that
+     * remembered or forgot a key is confirmed (or nacked) once it is durable. 0 without a log.
+     */
+    long keyLogGeneration() {
+        DeduplicationLog l = keyLog;
+        return l == null ? 0 : l.generation();
+    }
+
+    /** The log, if keys are kept on disk; null if not. */
+    synchronized DeduplicationLog detachLog() {
+        DeduplicationLog l = keyLog;
+        keyLog = null;
+        return l;
+    }
+
+    private void rewriteLogIfDue(long now) {
+        if (keyLog.records() >= rewriteAt) {
+            rewriteLog(now);
+        }
+    }
+
+    private void rewriteLog(long now) {
+        try {
+            keyLog.rewrite(liveEntries(now));
+        } catch (IOException e) {
+            // Appends go on into the current segment; the next try waits for as many again.
+            log.error("cannot rewrite {}: {}", keyLog, e.toString());
+        }
+        rewriteAt = keyLog.records() + nextRewrite();
+    }
+
+    private long nextRewrite() {
+        return Math.max(MIN_LOG_REWRITE, 2L * cache.size());
+    }
+
+    private List<DeduplicationLog.Entry> liveEntries(long now) {
+        List<DeduplicationLog.Entry> live = new ArrayList<>(cache.size());
+        cache.forEachLive(now, (key, expiresAt) -> live.add(new DeduplicationLog.Entry(DeduplicationKeys.encode(key),
+                expiresAt)));
+        return live;
     }
 
     /**
@@ -73,7 +183,7 @@ final class Deduplication {
         if (!settings.enabled()) {
             return null;
         }
-        Object key = DeduplicationSettings.keyOf(m);
+        Object key = DeduplicationKeys.of(m);
         if (key == null) {
             return null;
         }
@@ -108,7 +218,7 @@ final class Deduplication {
     /** For a queue: remembers the key of a message that is (again) in the queue, if it has one. */
     void remember(Message m, long position, long expiresAt) {
         if (settings.enabled()) {
-            Object key = DeduplicationSettings.keyOf(m);
+            Object key = DeduplicationKeys.of(m);
             if (key != null) {
                 remember(key, m, position, expiresAt);
             }

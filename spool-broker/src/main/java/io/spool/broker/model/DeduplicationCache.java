@@ -11,8 +11,8 @@ import java.util.Map;
  * to be retried); a key whose TTL has passed is forgotten when next looked up or crowded out. A queue also ties each key to the position of
  * the message that carries it, so the key is released when that message leaves the queue.
  *
- * <p>In memory only: a restart forgets every key, as the plugin's default memory cache does.
- * Not thread-safe: its owner's lock guards it ({@link Deduplication}).
+ * <p>In memory; an exchange that keeps its keys on disk logs what it puts and removes here
+ * ({@link Deduplication}). Not thread-safe: its owner's lock guards it ({@link Deduplication}).
  */
 final class DeduplicationCache {
 
@@ -38,8 +38,11 @@ final class DeduplicationCache {
         return true;
     }
 
-    /** Remembers a key for {@code ttl} ms (-1: until crowded out), making room if full. */
-    void put(Object key, long ttl, long position, long now) {
+    /**
+     * Remembers a key for {@code ttl} ms (-1: until crowded out), making room if full. Returns
+     * when it is forgotten (epoch ms; Long.MAX_VALUE for never).
+     */
+    long put(Object key, long ttl, long position, long now) {
         Entry old = entries.remove(key);
         if (old != null) {
             forgetPosition(old);
@@ -52,6 +55,33 @@ final class DeduplicationCache {
         if (position != NO_POSITION) {
             keysByPosition.put(position, key);
         }
+        return expiresAt;
+    }
+
+    /** Remembers a key until {@code expiresAt} (epoch ms), as read back from a log. */
+    void putUntil(Object key, long expiresAt) {
+        remove(key);
+        while (entries.size() >= maxSize) {
+            evictOldest();
+        }
+        entries.put(key, new Entry(expiresAt, NO_POSITION));
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    /** Calls {@code action} with each key whose TTL has not passed and its expiry, oldest first. */
+    void forEachLive(long now, KeyAction action) {
+        for (Map.Entry<Object, Entry> e : entries.entrySet()) {
+            if (e.getValue().expiresAt > now) {
+                action.accept(e.getKey(), e.getValue().expiresAt);
+            }
+        }
+    }
+
+    interface KeyAction {
+        void accept(Object key, long expiresAt);
     }
 
     /** Forgets a key, whatever it is tied to. */

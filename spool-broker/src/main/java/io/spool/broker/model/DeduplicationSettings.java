@@ -1,6 +1,5 @@
 package io.spool.broker.model;
 
-import java.nio.ByteBuffer;
 import java.util.Map;
 
 /**
@@ -15,6 +14,10 @@ import java.util.Map;
  * <p>Like the plugin, {@code x-cache-size} and {@code x-cache-ttl} may be given as integers or
  * as strings of digits (the plugin's own examples use strings).
  *
+ * <p>An exchange may keep its keys on disk, so that they outlive a restart: the plugin's
+ * {@code x-cache-persistence} argument, {@code disk} or {@code memory} (the default). Only a
+ * durable exchange has a disk to keep them on; a transient one goes with the restart anyway.
+ *
  * <p>Policies set the same things with {@code message-deduplication}, {@code cache-size} and
  * {@code cache-ttl}, or the plugin's spelling with {@code x-}. Where an argument and a policy
  * both give a value, the argument wins: it is what the application asked for.
@@ -23,8 +26,9 @@ import java.util.Map;
  * @param cacheSize most keys remembered, the oldest forgotten to make room; {@link #UNBOUNDED}
  *                  for no limit
  * @param cacheTtl  ms a key is remembered, or -1 for as long as there is room
+ * @param onDisk    an exchange's keys are kept on disk ({@code x-cache-persistence: disk})
  */
-public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTtl) {
+public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTtl, boolean onDisk) {
 
     /** No limit on the keys remembered: a queue's default, since it holds one per message in it. */
     public static final int UNBOUNDED = Integer.MAX_VALUE;
@@ -35,7 +39,7 @@ public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTt
      */
     public static final int DEFAULT_EXCHANGE_CACHE_SIZE = 128;
 
-    public static final DeduplicationSettings OFF = new DeduplicationSettings(false, UNBOUNDED, -1);
+    public static final DeduplicationSettings OFF = new DeduplicationSettings(false, UNBOUNDED, -1, false);
 
     /** The exchange type of the plugin: routes like fanout, deduplicates always. */
     public static final String EXCHANGE_TYPE = "x-message-deduplication";
@@ -47,6 +51,7 @@ public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTt
     private static final String ENABLED = "message-deduplication";
     private static final String SIZE = "cache-size";
     private static final String TTL = "cache-ttl";
+    private static final String PERSISTENCE = "x-cache-persistence";
 
     /** True for the plugin's policy keys, which carry the {@code x-} prefix of arguments. */
     static boolean isPolicyAlias(String key) {
@@ -62,7 +67,7 @@ public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTt
                                                  String vhost) {
         Arguments a = new Arguments(args, "queue", queue, vhost);
         boolean enabled = a.enabled() != null ? a.enabled() : policyEnabled(policy);
-        return enabled ? a.settings(policy, UNBOUNDED) : OFF;
+        return enabled ? a.settings(policy, UNBOUNDED, false) : OFF;
     }
 
     /**
@@ -76,8 +81,9 @@ public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTt
         if (dedupType && a.size < 0) {
             throw a.invalid(SIZE, "required by exchange type '" + EXCHANGE_TYPE + "': an integer greater than 0");
         }
+        boolean onDisk = a.onDisk();
         boolean enabled = dedupType || (a.enabled() != null ? a.enabled() : policyEnabled(policy));
-        return enabled ? a.settings(policy, DEFAULT_EXCHANGE_CACHE_SIZE) : OFF;
+        return enabled ? a.settings(policy, DEFAULT_EXCHANGE_CACHE_SIZE, onDisk) : OFF;
     }
 
     private static boolean policyEnabled(Map<String, Object> policy) {
@@ -118,7 +124,21 @@ public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTt
             return (Boolean) args.get("x-" + ENABLED);
         }
 
-        DeduplicationSettings settings(Map<String, Object> policy, int defaultSize) {
+        /** {@code x-cache-persistence}: true for "disk", false for "memory" or none. */
+        boolean onDisk() {
+            Object v = args.get(PERSISTENCE);
+            if (v == null || "memory".equals(v)) {
+                return false;
+            }
+            if ("disk".equals(v)) {
+                return true;
+            }
+            throw BrokerException.of(ErrorKind.PRECONDITION_FAILED,
+                    "invalid arg '%s' for %s '%s' in vhost '%s': must be 'disk' or 'memory', got %s", PERSISTENCE, kind,
+                    name, vhost, v instanceof String str ? "'" + str + "'" : FieldTable.typeName(v));
+        }
+
+        DeduplicationSettings settings(Map<String, Object> policy, int defaultSize, boolean onDisk) {
             long s = size;
             long t = ttl;
             if (s < 0 && policyValue(policy, SIZE) instanceof Number n) {
@@ -127,7 +147,7 @@ public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTt
             if (t < 0 && policyValue(policy, TTL) instanceof Number n) {
                 t = n.longValue();
             }
-            return new DeduplicationSettings(true, s < 0 ? defaultSize : (int) s, t);
+            return new DeduplicationSettings(true, s < 0 ? defaultSize : (int) s, t, onDisk);
         }
 
         /** A positive integer argument (or a string of digits), or -1 when absent. */
@@ -155,25 +175,6 @@ public record DeduplicationSettings(boolean enabled, int cacheSize, long cacheTt
             return BrokerException.of(ErrorKind.PRECONDITION_FAILED, "invalid arg 'x-%s' for %s '%s' in vhost '%s': %s",
                     key, kind, name, vhost, why);
         }
-    }
-
-    /**
-     * The deduplication key of a message, or null if it has none. Keys compare by value and
-     * type, as in the plugin: "1" and 1 differ, but integers of any width are one type, and byte
-     * arrays compare by content.
-     */
-    static Object keyOf(Message m) {
-        if (!m.properties().hasHeaders()) {
-            return null;
-        }
-        Object v = m.properties().headers().get(KEY_HEADER);
-        if (v instanceof Byte || v instanceof Short || v instanceof Integer) {
-            return ((Number) v).longValue();
-        }
-        if (v instanceof byte[] bytes) {
-            return ByteBuffer.wrap(bytes);
-        }
-        return v;
     }
 
     /** ms the key of this message is remembered: its own {@code x-cache-ttl} header, or the cache's. */

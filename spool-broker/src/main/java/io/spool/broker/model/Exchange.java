@@ -1,5 +1,7 @@
 package io.spool.broker.model;
 
+import io.spool.broker.store.DeduplicationLog;
+import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -140,6 +142,44 @@ public abstract sealed class Exchange implements Destination
     /** Forgets a key {@link #checkDuplicate} remembered: its message was refused after all. */
     void forgetKey(Object key) {
         dedup.forget(key);
+    }
+
+    /**
+     * Whether this exchange keeps its deduplication keys on disk: a durable exchange declared
+     * with {@code x-cache-persistence: disk}.
+     */
+    public boolean keepsKeysOnDisk() {
+        return durable && dedup.onDisk();
+    }
+
+    boolean hasKeyLog() {
+        return dedup.hasLog();
+    }
+
+    /** See {@link Deduplication#keyLogGeneration()}. */
+    long keyLogGeneration() {
+        return dedup.keyLogGeneration();
+    }
+
+    /** Takes the keys the log holds, and logs every key remembered or forgotten from now on. */
+    void attachKeyLog(DeduplicationLog log) throws IOException {
+        dedup.attachLog(log);
+    }
+
+    /** Writes out and closes the key log, if there is one (a clean shutdown). */
+    void closeKeyLog() {
+        DeduplicationLog log = dedup.detachLog();
+        if (log != null) {
+            log.close();
+        }
+    }
+
+    /** Deletes the key log, if there is one (the exchange was deleted). */
+    void deleteKeyLog() throws IOException {
+        DeduplicationLog log = dedup.detachLog();
+        if (log != null) {
+            log.delete();
+        }
     }
 
     /** Messages not routed since start because they were duplicates. */

@@ -121,6 +121,19 @@ public final class RoutingResult {
         }
     }
 
+    /**
+     * A group-commit generation after the key records this publish left in the logs of the
+     * exchanges that keep their keys on disk (remembered on the way, or forgotten when it was
+     * refused); 0 if none does. Its confirm or nack waits for it.
+     */
+    public long keyLogGeneration() {
+        long g = 0;
+        for (int i = 0; i < dedupExchanges.size(); i++) {
+            g = Math.max(g, dedupExchanges.get(i).keyLogGeneration());
+        }
+        return g;
+    }
+
     /** A direct reply address was matched; {@code c} is its consumer, or null if it has gone. */
     void directReply(Consumer c, boolean addressed) {
         directReply = c;

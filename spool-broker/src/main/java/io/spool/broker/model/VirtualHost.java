@@ -160,6 +160,13 @@ public final class VirtualHost {
                     arguments == null ? Map.of() : new LinkedHashMap<>(arguments));
             // Also checks the deduplication arguments: a bad one is refused before x is known.
             x.applyPolicy(definitionOf(policies.forExchange(exchangeName)), name);
+            try {
+                syncKeyLog(x, true);
+            } catch (IOException e) {
+                log.error("cannot open the deduplication log of exchange '{}': {}", exchangeName, e.toString());
+                throw BrokerException.of(ErrorKind.INTERNAL_ERROR,
+                        "cannot keep the deduplication keys of exchange '%s' on disk: %s", exchangeName, e.getMessage());
+            }
             exchanges.put(exchangeName, x);
             definitionsDirty |= durable;
             saveIfDirtyLocked();
@@ -244,9 +251,28 @@ public final class VirtualHost {
         }
     }
 
+    /**
+     * Gives an exchange that keeps its deduplication keys on disk (now, after its arguments and
+     * policy) its log, or deletes the log of one that no longer does. {@code fresh}: a new log
+     * starts empty; false only when the log's keys are the exchange's own, at a restart.
+     */
+    private void syncKeyLog(Exchange x, boolean fresh) throws IOException {
+        if (x.keepsKeysOnDisk() && !x.hasKeyLog()) {
+            x.attachKeyLog(storage.openDeduplicationLog(name, x.name(), fresh));
+        } else if (!x.keepsKeysOnDisk() && x.hasKeyLog()) {
+            x.deleteKeyLog();
+        }
+    }
+
     private void removeExchangeLocked(Exchange x) {
         exchanges.remove(x.name(), x);
         x.markDeleted();
+        try {
+            x.deleteKeyLog();
+        } catch (IOException e) {
+            // Whatever is left is deleted at the next start, as no exchange owns it.
+            log.warn("cannot delete the deduplication log of exchange '{}': {}", x.name(), e.toString());
+        }
         definitionsDirty |= x.durable();
         for (Binding b : List.copyOf(x.outbound())) {
             removeBindingLocked(b);
@@ -550,11 +576,23 @@ public final class VirtualHost {
                     }
                 }
             }
+            Set<java.nio.file.Path> keyLogs = new java.util.HashSet<>();
             for (Exchange x : exchanges.values()) {
                 if (x != defaultExchange) {
                     x.applyPolicy(definitionOf(policies.forExchange(x.name())), name);
                 }
+                if (x.keepsKeysOnDisk()) {
+                    try {
+                        syncKeyLog(x, false);
+                    } catch (IOException e) {
+                        // Not started without them: the keys are what keeps duplicates out.
+                        throw new IOException("cannot read the deduplication keys of exchange '" + x.name() + "' in "
+                                + storage.deduplicationDirFor(name, x.name()) + ": " + e.getMessage(), e);
+                    }
+                    keyLogs.add(storage.deduplicationDirFor(name, x.name()));
+                }
             }
+            storage.deleteUnownedDeduplicationLogs(keyLogs);
             for (Definitions.QueueDef qd : d.queues()) {
                 Map<String, Object> args = new LinkedHashMap<>(DefinitionsFile.decodeArguments(qd.arguments()));
                 Map<String, Object> policy = policyDefinitionFor(qd.name());
@@ -617,6 +655,9 @@ public final class VirtualHost {
         }
         if (d != null) {
             d.close();
+        }
+        for (Exchange x : exchanges.values()) {
+            x.closeKeyLog();
         }
     }
 
@@ -779,6 +820,12 @@ public final class VirtualHost {
             Map<String, Object> def = definitionOf(policies.forExchange(x.name()));
             if (!java.util.Objects.equals(def, x.policy())) {
                 x.applyPolicy(def, name);
+                try {
+                    syncKeyLog(x, true);
+                } catch (IOException e) {
+                    log.error("exchange '{}' in vhost '{}' keeps its deduplication keys in memory only: {}", x.name(),
+                            name, e.toString());
+                }
             }
         }
         for (Queue q : queues.values()) {

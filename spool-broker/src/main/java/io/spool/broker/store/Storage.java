@@ -88,10 +88,38 @@ public final class Storage implements AutoCloseable {
         return ScheduleStore.open(dataDir.resolve("delayed").resolve(id(vhost, "")), commit, wake, now);
     }
 
+    /**
+     * Opens the deduplication log of a durable exchange that keeps its keys on disk, with the
+     * records it holds (see {@link DeduplicationLog}); {@code fresh}: empty, whatever an
+     * earlier exchange of the name left.
+     */
+    public DeduplicationLog openDeduplicationLog(String vhost, String exchange, boolean fresh) throws IOException {
+        Path dir = deduplicationDirFor(vhost, exchange);
+        if (fresh) {
+            QueueStore.deleteDirectory(dir);
+        }
+        return DeduplicationLog.open(dir, commit);
+    }
+
+    /** The directory of an exchange's deduplication log. */
+    public Path deduplicationDirFor(String vhost, String exchange) {
+        return dataDir.resolve("dedup").resolve(id(vhost, exchange));
+    }
+
     /** Deletes store directories no durable queue owns (left by a queue deleted in a crash). */
     public int deleteUnowned(java.util.Set<Path> owned) throws IOException {
+        return deleteUnowned(dataDir.resolve("queues"), owned);
+    }
+
+    /** Deletes deduplication logs no exchange owns (left by an exchange deleted in a crash). */
+    public int deleteUnownedDeduplicationLogs(java.util.Set<Path> owned) throws IOException {
+        Path parent = dataDir.resolve("dedup");
+        return Files.isDirectory(parent) ? deleteUnowned(parent, owned) : 0;
+    }
+
+    private static int deleteUnowned(Path parent, java.util.Set<Path> owned) throws IOException {
         int n = 0;
-        try (var dirs = Files.list(dataDir.resolve("queues"))) {
+        try (var dirs = Files.list(parent)) {
             for (Path d : dirs.toList()) {
                 if (!owned.contains(d)) {
                     QueueStore.deleteDirectory(d);

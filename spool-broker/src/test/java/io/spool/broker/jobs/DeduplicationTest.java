@@ -376,6 +376,9 @@ class DeduplicationTest {
                         + "greater than 0, got '1h'");
         assertExchangeRefused("direct", Map.of("x-message-deduplication", 1), "PRECONDITION_FAILED - invalid arg "
                 + "'x-message-deduplication' for exchange 'x' in vhost '/': must be a boolean, got signedint");
+        assertExchangeRefused("x-message-deduplication", Map.of("x-cache-size", 10, "x-cache-persistence", "tape"),
+                "PRECONDITION_FAILED - invalid arg 'x-cache-persistence' for exchange 'x' in vhost '/': must be "
+                        + "'disk' or 'memory', got 'tape'");
         assertThat(ManagementHttp.of(broker).get("/api/exchanges/%2F/x").status()).as("nothing was created")
                 .isEqualTo(404);
     }
@@ -401,6 +404,116 @@ class DeduplicationTest {
         publish("orders", "", keyed("o-1"), "first");
         publish("orders", "", keyed("o-1"), "again");
         assertThat(drain("billing")).containsExactly("first");
+    }
+
+    private void reconnect() throws Exception {
+        conn = broker.connect();
+        ch = conn.createChannel();
+        ch.confirmSelect();
+    }
+
+    private void declareOrders(String persistence) throws Exception {
+        ch.exchangeDeclare("orders", "x-message-deduplication", true, false,
+                Map.of("x-cache-size", 10, "x-cache-persistence", persistence));
+        ch.queueDeclare("billing", true, false, false, null);
+        ch.queueBind("billing", "orders", "");
+    }
+
+    @Test
+    void anExchangeKeepingItsKeysOnDiskStillKnowsThemAfterARestart() throws Exception {
+        declareOrders("disk");
+        publish("orders", "", keyed("o-1"), "first");
+        assertThat(drain("billing")).containsExactly("first");
+
+        broker.restart();
+        reconnect();
+
+        assertThat(publish("orders", "", keyed("o-1"), "retried after the restart")).isTrue();
+        publish("orders", "", keyed("o-2"), "new");
+        assertThat(drain("billing")).containsExactly("new");
+    }
+
+    @Test
+    void anExchangeKeepingItsKeysInMemoryForgetsThemInARestart() throws Exception {
+        declareOrders("memory");
+        publish("orders", "", keyed("o-1"), "first");
+        assertThat(drain("billing")).containsExactly("first");
+
+        broker.restart();
+        reconnect();
+
+        publish("orders", "", keyed("o-1"), "again after the restart");
+        assertThat(drain("billing")).containsExactly("again after the restart");
+    }
+
+    @Test
+    void keysOnDiskComeBackWithTheirTypesTtlsAndTheCacheSize() throws Exception {
+        ch.exchangeDeclare("orders", "x-message-deduplication", true, false,
+                Map.of("x-cache-size", 3, "x-cache-persistence", "disk"));
+        ch.queueDeclare("billing", true, false, false, null);
+        ch.queueBind("billing", "orders", "");
+        publish("orders", "", keyed("pushed out"), "1");
+        publish("orders", "", keyed(7), "2");
+        publish("orders", "", keyed(new byte[] {1, 2}), "3");
+        publish("orders", "", keyed("short-lived", 200), "4");
+        long shortLivedAt = System.nanoTime();
+        drain("billing");
+
+        broker.restart();
+        reconnect();
+        // The short-lived key is past its TTL (waited for here if the restart was quicker).
+        await().until(() -> System.nanoTime() - shortLivedAt > Duration.ofMillis(250).toNanos());
+
+        for (Object k : List.of(7, 7L, new byte[] {1, 2}, "7", "short-lived", "pushed out")) {
+            publish("orders", "", keyed(k), String.valueOf(k instanceof byte[] ? "bytes" : k));
+        }
+        // 7 as an int or a long and the byte array are remembered; "7" is another key, the
+        // short-lived key has expired, and the first was pushed out by the size of 3.
+        assertThat(drain("billing")).containsExactly("7", "short-lived", "pushed out");
+    }
+
+    @Test
+    void anExchangeThatRemembersManyKeysKeepsItsLogSmall() throws Exception {
+        ch.exchangeDeclare("orders", "x-message-deduplication", true, false,
+                Map.of("x-cache-size", 10, "x-cache-persistence", "disk"));
+        ch.queueDeclare("billing", true, false, false, null);
+        ch.queueBind("billing", "orders", "");
+        int keys = 8_000;
+        for (int i = 0; i < keys; i++) {
+            ch.basicPublish("orders", "", keyed("k" + i), new byte[0]);
+        }
+        ch.waitForConfirmsOrDie(30_000);
+        ch.queuePurge("billing");
+
+        long logBytes;
+        try (var files = java.nio.file.Files.walk(broker.dataDir().resolve("dedup"))) {
+            logBytes = files.filter(java.nio.file.Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        // A record is about 34 bytes: 8,000 of them would be 270 KB.
+        assertThat(logBytes).isPositive().isLessThan(96 * 1024);
+
+        broker.restart();
+        reconnect();
+        publish("orders", "", keyed("k" + (keys - 1)), "newest, remembered");
+        publish("orders", "", keyed("k" + (keys - 10)), "tenth newest, remembered");
+        publish("orders", "", keyed("k" + (keys - 11)), "eleventh newest");
+        publish("orders", "", keyed("k0"), "oldest");
+        assertThat(drain("billing")).containsExactly("eleventh newest", "oldest");
+    }
+
+    @Test
+    void aDeletedExchangeTakesItsKeysWithIt() throws Exception {
+        declareOrders("disk");
+        publish("orders", "", keyed("o-1"), "first");
+        ch.exchangeDelete("orders");
+        declareOrders("disk");
+
+        publish("orders", "", keyed("o-1"), "to the new exchange");
+        assertThat(drain("billing")).containsExactly("first", "to the new exchange");
+        broker.restart();
+        reconnect();
+        publish("orders", "", keyed("o-1"), "remembered by the new exchange");
+        assertThat(drain("billing")).isEmpty();
     }
 
     @Test

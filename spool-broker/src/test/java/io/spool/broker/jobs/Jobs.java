@@ -88,7 +88,6 @@ final class Jobs {
         ch.exchangeDeclarePassive("amq.direct");
     }
 
-    /** A basic.get with manual ack that must find a message. */
     /** A fanout exchange "dlx" and the queue "dlq" bound to it: where a test's dead letters land. */
     static void deadLetterQueue(Channel ch) throws Exception {
         ch.exchangeDeclare("dlx", "fanout");
@@ -96,6 +95,7 @@ final class Jobs {
         ch.queueBind("dlq", "dlx", "");
     }
 
+    /** A basic.get with manual ack that must find a message. */
     static GetResponse get(Channel ch, String queue) throws Exception {
         GetResponse r = ch.basicGet(queue, false);
         assertThat(r).as("a message in '%s'", queue).isNotNull();
