@@ -220,11 +220,7 @@ public final class DeduplicationLog extends CommitParticipant {
                 bigger.put(buffer);
                 buffer = bigger;
             }
-            int start = buffer.position();
-            buffer.putInt(length).putInt(0).put(kind).putLong(expiresAt).put(key);
-            CRC32C crc = new CRC32C();
-            crc.update(buffer.slice(start + HEADER, length));
-            buffer.putInt(start + 4, (int) crc.getValue());
+            putRecord(buffer, kind, key, expiresAt, new CRC32C());
             records++;
         } finally {
             lock.unlock();
@@ -263,11 +259,7 @@ public final class DeduplicationLog extends CommitParticipant {
                         chunk = ByteBuffer.allocate(HEADER + length);
                     }
                 }
-                int start = chunk.position();
-                chunk.putInt(length).putInt(0).put(REMEMBERED).putLong(e.expiresAt()).put(e.key());
-                crc.reset();
-                crc.update(chunk.slice(start + HEADER, length));
-                chunk.putInt(start + 4, (int) crc.getValue());
+                putRecord(chunk, REMEMBERED, e.key(), e.expiresAt(), crc);
             }
             writeFully(out, chunk);
             out.force(false);
@@ -295,6 +287,16 @@ public final class DeduplicationLog extends CommitParticipant {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Puts one record; {@code out} must have room for it. */
+    private static void putRecord(ByteBuffer out, byte kind, byte[] key, long expiresAt, CRC32C crc) {
+        int length = FIXED_BODY + key.length;
+        int start = out.position();
+        out.putInt(length).putInt(0).put(kind).putLong(expiresAt).put(key);
+        crc.reset();
+        crc.update(out.slice(start + HEADER, length));
+        out.putInt(start + 4, (int) crc.getValue());
     }
 
     private static void writeFully(FileChannel out, ByteBuffer chunk) throws IOException {
